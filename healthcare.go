@@ -1,0 +1,27 @@
+// Package healthcare is the domain of the healthcare API: users, patients,
+// doctors and the assignments between them, their invariants, and the
+// service interfaces that the storage and transport packages implement and
+// use. It performs no I/O of its own.
+package healthcare
+
+import "time"
+
+// DefaultPageSize and MaxPageSize bound every list.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// ListOptions selects one page of a list, with an optional search and order.
+type ListOptions struct {
+	Page     int      // from 1
+	PageSize int      // 1..MaxPageSize
+	Search   string   // matched case-insensitively, term by term
+	Ordering []string // field names, "-" prefix for descending
+}
+
+// Offset is the number of rows before the requested page.
+func (o ListOptions) Offset() int { return (o.Page - 1) * o.PageSize }
+
+// Clock returns the current time. Stores take one so that tests can fix it.
+type Clock func() time.Time

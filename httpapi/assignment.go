@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/clinicapi/healthcare"
+)
+
+type doctorDetail struct {
+	ID             int64  `json:"id"`
+	FirstName      string `json:"first_name"`
+	LastName       string `json:"last_name"`
+	Specialization string `json:"specialization"`
+}
+
+type assignmentResponse struct {
+	ID           int64        `json:"id"`
+	Patient      int64        `json:"patient"`
+	Doctor       int64        `json:"doctor"`
+	DoctorDetail doctorDetail `json:"doctor_detail"`
+	CreatedAt    time.Time    `json:"created_at"`
+}
+
+func toAssignmentResponse(a *healthcare.Assignment) assignmentResponse {
+	return assignmentResponse{
+		ID: a.ID, Patient: a.PatientID, Doctor: a.DoctorID, CreatedAt: a.CreatedAt,
+		DoctorDetail: doctorDetail{ID: a.Doctor.ID, FirstName: a.Doctor.FirstName,
+			LastName: a.Doctor.LastName, Specialization: a.Doctor.Specialization},
+	}
+}
+
+func handleAssignmentCreate(logger *slog.Logger, assignments healthcare.AssignmentService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := decodeObject(w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		a := healthcare.Assignment{PatientID: body.pk("patient"), DoctorID: body.pk("doctor")}
+		if err := body.err(); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := assignments.CreateAssignment(r.Context(), &a); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusCreated, toAssignmentResponse(&a))
+	})
+}
+
+func handleAssignmentsList(logger *slog.Logger, assignments healthcare.AssignmentService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		opt, err := parseListOptions(r, healthcare.AssignmentOrderFields)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		list, total, err := assignments.FindAssignments(r.Context(), opt)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, newPage(r, opt, total, mapItems(list, toAssignmentResponse)))
+	})
+}
+
+// handlePatientDoctors lists the doctors of the patient whose id is in the
+// path, at /api/mappings/{id} and /api/patients/{id}/doctors.
+func handlePatientDoctors(logger *slog.Logger, assignments healthcare.AssignmentService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		opt, err := parseListOptions(r, healthcare.DoctorOrderFields)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		list, total, err := assignments.FindDoctorsOfPatient(r.Context(), id, opt)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, newPage(r, opt, total, mapItems(list, toDoctorResponse)))
+	})
+}
+
+func handleAssignmentDelete(logger *slog.Logger, assignments healthcare.AssignmentService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := assignments.DeleteAssignment(r.Context(), id); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

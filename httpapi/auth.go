@@ -1,0 +1,136 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/clinicapi/healthcare"
+)
+
+type userResponse struct {
+	ID         int64     `json:"id"`
+	Username   string    `json:"username"`
+	Email      string    `json:"email"`
+	FirstName  string    `json:"first_name"`
+	LastName   string    `json:"last_name"`
+	DateJoined time.Time `json:"date_joined"`
+}
+
+func toUserResponse(u *healthcare.User) userResponse {
+	return userResponse{ID: u.ID, Username: u.Username, Email: u.Email, FirstName: u.FirstName,
+		LastName: u.LastName, DateJoined: u.DateJoined}
+}
+
+type tokenPairResponse struct {
+	Access  string `json:"access"`
+	Refresh string `json:"refresh"`
+}
+
+func handleRegister(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := decodeObject(w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		var reg healthcare.Registration
+		if v := body.str("username", true, false, true); v != nil {
+			reg.Username = *v
+		}
+		if v := body.str("email", true, false, true); v != nil {
+			reg.Email = *v
+		}
+		if v := body.str("password", true, false, false); v != nil {
+			reg.Password = *v
+		}
+		if v := body.str("first_name", false, true, true); v != nil {
+			reg.FirstName = *v
+		}
+		if v := body.str("last_name", false, true, true); v != nil {
+			reg.LastName = *v
+		}
+		if err := body.err(); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		u, err := auth.Register(r.Context(), reg)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusCreated, toUserResponse(u))
+	})
+}
+
+func handleLogin(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := decodeObject(w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		username := body.str("username", true, false, true)
+		password := body.str("password", true, false, false)
+		if err := body.err(); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		pair, err := auth.Login(r.Context(), *username, *password)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, tokenPairResponse{Access: pair.Access, Refresh: pair.Refresh})
+	})
+}
+
+// readRefresh reads the {refresh} body of refresh and logout.
+func readRefresh(w http.ResponseWriter, r *http.Request) (string, error) {
+	body, err := decodeObject(w, r)
+	if err != nil {
+		return "", err
+	}
+	refresh := body.str("refresh", true, false, true)
+	if err := body.err(); err != nil {
+		return "", err
+	}
+	return *refresh, nil
+}
+
+func handleRefresh(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		refresh, err := readRefresh(w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		pair, err := auth.Refresh(r.Context(), refresh)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, tokenPairResponse{Access: pair.Access, Refresh: pair.Refresh})
+	})
+}
+
+func handleLogout(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		refresh, err := readRefresh(w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := auth.Logout(r.Context(), refresh); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func handleMe() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusOK, toUserResponse(healthcare.UserFromContext(r.Context())))
+	})
+}

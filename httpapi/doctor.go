@@ -1,0 +1,130 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/clinicapi/healthcare"
+)
+
+type doctorResponse struct {
+	ID             int64     `json:"id"`
+	FirstName      string    `json:"first_name"`
+	LastName       string    `json:"last_name"`
+	Email          string    `json:"email"`
+	Specialization string    `json:"specialization"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+func toDoctorResponse(d *healthcare.Doctor) doctorResponse {
+	return doctorResponse{ID: d.ID, FirstName: d.FirstName, LastName: d.LastName, Email: d.Email,
+		Specialization: d.Specialization, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+}
+
+func readDoctorUpdate(body *object, partial bool) healthcare.DoctorUpdate {
+	return healthcare.DoctorUpdate{
+		FirstName:      body.str("first_name", !partial, false, true),
+		LastName:       body.str("last_name", !partial, false, true),
+		Email:          body.str("email", !partial, false, true),
+		Specialization: body.str("specialization", !partial, false, true),
+	}
+}
+
+func handleDoctorsList(logger *slog.Logger, doctors healthcare.DoctorService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		opt, err := parseListOptions(r, healthcare.DoctorOrderFields)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		f := healthcare.DoctorFilter{ListOptions: opt, Specialization: strings.TrimSpace(r.URL.Query().Get("specialization"))}
+		list, total, err := doctors.FindDoctors(r.Context(), f)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, newPage(r, opt, total, mapItems(list, toDoctorResponse)))
+	})
+}
+
+func handleDoctorGet(logger *slog.Logger, doctors healthcare.DoctorService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		d, err := doctors.FindDoctorByID(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, toDoctorResponse(d))
+	})
+}
+
+func handleDoctorCreate(logger *slog.Logger, doctors healthcare.DoctorService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := decodeObject(w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		upd := readDoctorUpdate(body, false)
+		if err := body.err(); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		var d healthcare.Doctor
+		upd.Apply(&d)
+		if err := doctors.CreateDoctor(r.Context(), &d); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusCreated, toDoctorResponse(&d))
+	})
+}
+
+func handleDoctorUpdate(logger *slog.Logger, doctors healthcare.DoctorService, partial bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		body, err := decodeObject(w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		upd := readDoctorUpdate(body, partial)
+		if err := body.err(); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		d, err := doctors.UpdateDoctor(r.Context(), id, upd)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, toDoctorResponse(d))
+	})
+}
+
+func handleDoctorDelete(logger *slog.Logger, doctors healthcare.DoctorService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := doctors.DeleteDoctor(r.Context(), id); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

@@ -1,0 +1,213 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = 1 << 20
+
+// encode writes v as the JSON body of a response with status.
+func encode(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	// The status is sent; an error here means the client has gone.
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decodeObject reads a JSON object body. Keys are matched exactly, unlike
+// encoding/json's case-insensitive struct matching, so "OWNER" or "Id" can
+// never reach a field; unknown keys are ignored.
+func decodeObject(w http.ResponseWriter, r *http.Request) (*object, error) {
+	if r.ContentLength > MaxBodyBytes {
+		return nil, errTooLarge()
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return nil, errTooLarge()
+	} else if err != nil {
+		return nil, errorf(eParse, "JSON parse error - could not read the request body")
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" && len(bytes.TrimSpace(body)) == 0 {
+		return &object{raw: map[string]json.RawMessage{}, errs: healthcare.FieldErrors{}}, nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return nil, errorf(eUnsupportedMedia, fmt.Sprintf("Unsupported media type %q in request.", ct))
+	}
+	raw := map[string]json.RawMessage{}
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		var v any = &raw
+		if bytes.TrimSpace(body)[0] != '{' {
+			return nil, errorf(eParse, "JSON parse error - expected a JSON object")
+		}
+		if err := dec.Decode(v); err != nil {
+			return nil, errorf(eParse, "JSON parse error - "+jsonReason(err))
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, errorf(eParse, "JSON parse error - unexpected data after the JSON object")
+		}
+	}
+	return &object{raw: raw, errs: healthcare.FieldErrors{}}, nil
+}
+
+func errTooLarge() error {
+	return errorf(eTooLarge, fmt.Sprintf("Request body exceeds %d bytes.", MaxBodyBytes))
+}
+
+// jsonReason describes a syntax error without echoing the input.
+func jsonReason(err error) string {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("%s (at byte %d)", syn.Error(), syn.Offset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return "unexpected end of JSON input"
+	}
+	return "invalid JSON"
+}
+
+// object is a decoded JSON object whose fields are read one by one, each
+// read recording DRF's message when the value is missing or of a wrong type.
+type object struct {
+	raw  map[string]json.RawMessage
+	errs healthcare.FieldErrors
+}
+
+// has reports whether the body holds the key.
+func (o *object) has(key string) bool { _, ok := o.raw[key]; return ok }
+
+// str reads a string field. A missing field is an error only if required;
+// an empty one only if !allowBlank. Numbers are taken as their text, as
+// DRF's CharField does. Leading and trailing spaces are trimmed if trim.
+func (o *object) str(key string, required, allowBlank, trim bool) *string {
+	raw, ok := o.raw[key]
+	if !ok {
+		if required {
+			o.errs.Add(key, healthcare.MsgRequired)
+		}
+		return nil
+	}
+	var s string
+	switch {
+	case string(raw) == "null":
+		o.errs.Add(key, healthcare.MsgNull)
+		return nil
+	case len(raw) > 0 && raw[0] == '"':
+		if err := json.Unmarshal(raw, &s); err != nil {
+			o.errs.Add(key, healthcare.MsgNotString)
+			return nil
+		}
+	case len(raw) > 0 && (raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')):
+		s = string(raw)
+	default:
+		o.errs.Add(key, healthcare.MsgNotString)
+		return nil
+	}
+	if trim {
+		s = strings.TrimSpace(s)
+	}
+	if s == "" && !allowBlank {
+		o.errs.Add(key, healthcare.MsgBlank)
+		return nil
+	}
+	return &s
+}
+
+// date reads a YYYY-MM-DD field.
+func (o *object) date(key string, required bool) *time.Time {
+	raw, ok := o.raw[key]
+	if !ok {
+		if required {
+			o.errs.Add(key, healthcare.MsgRequired)
+		}
+		return nil
+	}
+	if string(raw) == "null" {
+		o.errs.Add(key, healthcare.MsgNull)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		o.errs.Add(key, healthcare.MsgDateFormat)
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	if err != nil {
+		o.errs.Add(key, healthcare.MsgDateFormat)
+		return nil
+	}
+	return &t
+}
+
+// pk reads a primary key: a positive integer, or a string holding one.
+func (o *object) pk(key string) int64 {
+	raw, ok := o.raw[key]
+	if !ok {
+		o.errs.Add(key, healthcare.MsgRequired)
+		return 0
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		o.errs.Add(key, healthcare.MsgRequired)
+		return 0
+	}
+	var text string
+	switch x := v.(type) {
+	case nil:
+		o.errs.Add(key, healthcare.MsgNull)
+		return 0
+	case string:
+		text = strings.TrimSpace(x)
+	case float64:
+		text = string(raw)
+	default:
+		o.errs.Add(key, fmt.Sprintf("Incorrect type. Expected pk value, received %s.", jsonTypeName(v)))
+		return 0
+	}
+	id, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || id <= 0 {
+		if _, isNum := v.(float64); isNum && strings.ContainsAny(text, ".eE") {
+			o.errs.Add(key, "Incorrect type. Expected pk value, received float.")
+		} else {
+			o.errs.Add(key, fmt.Sprintf("Invalid pk %q - object does not exist.", truncate(text, 32)))
+		}
+		return 0
+	}
+	return id
+}
+
+func jsonTypeName(v any) string {
+	switch v.(type) {
+	case bool:
+		return "bool"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "dict"
+	}
+	return "str"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// err returns the recorded problems, or nil.
+func (o *object) err() error { return o.errs.Err() }

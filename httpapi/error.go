@@ -1,0 +1,77 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// Codes of conditions that exist only in HTTP.
+const (
+	eParse            = "parse_error"
+	eMethodNotAllowed = "method_not_allowed"
+	eTooLarge         = "request_too_large"
+	eUnsupportedMedia = "unsupported_media_type"
+	eInvalidHost      = "invalid_host"
+)
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[string]int{
+	healthcare.EINVALID:          http.StatusBadRequest,
+	eParse:                       http.StatusBadRequest,
+	eInvalidHost:                 http.StatusBadRequest,
+	healthcare.ENOTAUTHENTICATED: http.StatusUnauthorized,
+	healthcare.ETOKENINVALID:     http.StatusUnauthorized,
+	healthcare.ENOACTIVEACCOUNT:  http.StatusUnauthorized,
+	healthcare.EPERMISSION:       http.StatusForbidden,
+	healthcare.ENOTFOUND:         http.StatusNotFound,
+	eMethodNotAllowed:            http.StatusMethodNotAllowed,
+	healthcare.EDOCTORASSIGNED:   http.StatusConflict,
+	healthcare.EPRECONDITION:     http.StatusPreconditionFailed,
+	eTooLarge:                    http.StatusRequestEntityTooLarge,
+	eUnsupportedMedia:            http.StatusUnsupportedMediaType,
+	healthcare.ETHROTTLED:        http.StatusTooManyRequests,
+	healthcare.EUNAVAILABLE:      http.StatusServiceUnavailable,
+	healthcare.EINTERNAL:         http.StatusInternalServerError,
+}
+
+// errorBody is the contract's shape for one problem.
+type errorBody struct {
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+}
+
+// writeError writes err in the contract's shape with the status its code
+// maps to. Only an unexpected error is logged: it is the one a client
+// cannot learn anything from, so the log is where its cause goes.
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	code := healthcare.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusInternalServerError {
+		code = healthcare.EINTERNAL
+		logger.ErrorContext(r.Context(), "internal error",
+			"request_id", healthcare.RequestInfoFromContext(r.Context()).RequestID,
+			"method", r.Method, "route", r.Pattern, "err", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+	}
+	var e *healthcare.Error
+	if code == healthcare.EINVALID && errors.As(err, &e) && len(e.Fields) > 0 {
+		encode(w, status, e.Fields)
+		return
+	}
+	msg := healthcare.ErrorMessage(err)
+	if status == http.StatusInternalServerError {
+		msg = "A server error occurred."
+	}
+	encode(w, status, errorBody{Detail: msg, Code: code})
+}
+
+// errorf makes an HTTP-only error.
+func errorf(code, msg string) error { return &healthcare.Error{Code: code, Message: msg} }

@@ -1,0 +1,200 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// withRequestID gives every request an id, taken from a well-formed
+// X-Request-ID header or made here, and echoes it on the response.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if !validRequestID(id) {
+			var b [16]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-ID", id)
+		info := healthcare.RequestInfo{RequestID: id, ClientAddr: clientAddr(r)}
+		next.ServeHTTP(w, r.WithContext(healthcare.NewContextWithRequestInfo(r.Context(), info)))
+	})
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// withRecover turns a panic into a 500 in the contract's shape; the
+// process and the other requests carry on.
+func withRecover(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				writeError(w, r, logger, panicError{v})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return "panic: " + slog.AnyValue(p.v).String() }
+
+// statusRecorder remembers the status a handler wrote, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// withAccessLog logs one line per request: never a body, a token or a
+// query string, which may carry a patient's name.
+func withAccessLog(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		pattern := new(string)
+		r = r.WithContext(context.WithValue(r.Context(), patternKey{}, pattern))
+		next.ServeHTTP(rec, r)
+		info := healthcare.RequestInfoFromContext(r.Context())
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("request_id", info.RequestID),
+			slog.String("method", r.Method),
+			slog.String("route", routeOf(r)),
+			slog.Int("status", rec.status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("client", info.ClientAddr),
+		)
+	})
+}
+
+// routeOf is the matched pattern, never the raw path with its ids.
+func routeOf(r *http.Request) string {
+	if p, ok := r.Context().Value(patternKey{}).(*string); ok && *p != "" {
+		return *p
+	}
+	return "unmatched"
+}
+
+// patternKey holds a *string that the router fills in with the pattern it
+// matched, so that middleware outside the router can name the route.
+type patternKey struct{}
+
+func setRoute(r *http.Request, pattern string) {
+	if p, ok := r.Context().Value(patternKey{}).(*string); ok {
+		*p = pattern
+	}
+}
+
+// withAllowedHosts refuses a Host header outside hosts, as Django's
+// ALLOWED_HOSTS does: ports are ignored, ".example.com" also matches its
+// subdomains, and "*" matches anything.
+func withAllowedHosts(logger *slog.Logger, hosts []string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hostAllowed(r.Host, hosts) {
+			writeError(w, r, logger, errorf(eInvalidHost, "Invalid Host header."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func hostAllowed(hostport string, hosts []string) bool {
+	host := strings.ToLower(hostport)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	for _, pattern := range hosts {
+		pattern = strings.Trim(strings.ToLower(pattern), "[]")
+		switch {
+		case pattern == "*", pattern == host:
+			return true
+		case strings.HasPrefix(pattern, ".") && (host == pattern[1:] || strings.HasSuffix(host, pattern)):
+			return true
+		}
+	}
+	return false
+}
+
+// withAuthentication puts the user of a valid Bearer token in the context.
+// A request without one goes on anonymously; a bad token is refused even
+// on open routes, as DRF does.
+func withAuthentication(auth healthcare.AuthService, logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header := r.Header.Get("Authorization")
+		scheme, token, _ := strings.Cut(header, " ")
+		if header == "" || !strings.EqualFold(scheme, "Bearer") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		token = strings.TrimSpace(token)
+		if token == "" || strings.Contains(token, " ") {
+			writeError(w, r, logger, healthcare.Errorf(healthcare.ETOKENINVALID,
+				"Authorization header must contain two space-delimited values"))
+			return
+		}
+		u, err := auth.Authenticate(r.Context(), token)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(healthcare.NewContextWithUser(r.Context(), u)))
+	})
+}
+
+// requireUser refuses anonymous requests.
+func requireUser(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if healthcare.UserFromContext(r.Context()) == nil {
+			writeError(w, r, logger, healthcare.Errorf(healthcare.ENOTAUTHENTICATED,
+				"Authentication credentials were not provided."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,175 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clinicapi/healthcare"
+)
+
+type patientResponse struct {
+	ID        int64     `json:"id"`
+	FirstName string    `json:"first_name"`
+	LastName  string    `json:"last_name"`
+	Email     string    `json:"email"`
+	DOB       string    `json:"dob"`
+	Notes     string    `json:"notes"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func toPatientResponse(p *healthcare.Patient) patientResponse {
+	return patientResponse{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email,
+		DOB: p.DOB.Format(time.DateOnly), Notes: p.Notes, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+}
+
+// readPatientUpdate reads the writable fields; every one but notes is
+// required unless partial (PATCH). Nothing else in the body is looked at.
+func readPatientUpdate(body *object, partial bool) healthcare.PatientUpdate {
+	return healthcare.PatientUpdate{
+		FirstName: body.str("first_name", !partial, false, true),
+		LastName:  body.str("last_name", !partial, false, true),
+		Email:     body.str("email", !partial, false, true),
+		DOB:       body.date("dob", !partial),
+		Notes:     body.str("notes", false, true, true),
+	}
+}
+
+// pathID reads the {id} of the path; anything but a positive integer names
+// no resource.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound)
+	}
+	return id, nil
+}
+
+func etag(p *healthcare.Patient) string { return `"` + strconv.FormatInt(p.Version, 10) + `"` }
+
+// ifMatch reads If-Match. Tags that are not ours (weak ones included, as
+// If-Match compares strongly) can never match.
+func ifMatch(r *http.Request) *healthcare.IfMatch {
+	values := r.Header.Values("If-Match")
+	if len(values) == 0 {
+		return nil
+	}
+	m := &healthcare.IfMatch{Versions: []int64{}}
+	for _, v := range values {
+		for _, tag := range strings.Split(v, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" {
+				m.Any = true
+				continue
+			}
+			if len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+				continue
+			}
+			if n, err := strconv.ParseInt(tag[1:len(tag)-1], 10, 64); err == nil {
+				m.Versions = append(m.Versions, n)
+			}
+		}
+	}
+	return m
+}
+
+func handlePatientsList(logger *slog.Logger, patients healthcare.PatientService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		opt, err := parseListOptions(r, healthcare.PatientOrderFields)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		list, total, err := patients.FindPatients(r.Context(), opt)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, newPage(r, opt, total, mapItems(list, toPatientResponse)))
+	})
+}
+
+func handlePatientCreate(logger *slog.Logger, patients healthcare.PatientService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := decodeObject(w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		upd := readPatientUpdate(body, false)
+		if err := body.err(); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		var p healthcare.Patient
+		upd.Apply(&p)
+		if err := patients.CreatePatient(r.Context(), &p); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(&p))
+		encode(w, http.StatusCreated, toPatientResponse(&p))
+	})
+}
+
+func handlePatientGet(logger *slog.Logger, patients healthcare.PatientService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		p, err := patients.FindPatientByID(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(p))
+		encode(w, http.StatusOK, toPatientResponse(p))
+	})
+}
+
+func handlePatientUpdate(logger *slog.Logger, patients healthcare.PatientService, partial bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		body, err := decodeObject(w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		upd := readPatientUpdate(body, partial)
+		if err := body.err(); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		p, err := patients.UpdatePatient(r.Context(), id, upd, ifMatch(r))
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(p))
+		encode(w, http.StatusOK, toPatientResponse(p))
+	})
+}
+
+func handlePatientDelete(logger *slog.Logger, patients healthcare.PatientService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := patients.DeletePatient(r.Context(), id, ifMatch(r)); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

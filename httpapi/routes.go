@@ -1,0 +1,41 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+)
+
+// addRoutes is the whole API surface. Patterns have no trailing slash; the
+// router strips one from every request.
+func addRoutes(mux *http.ServeMux, logger *slog.Logger, svc Services) {
+	auth := func(h http.Handler) http.Handler { return requireUser(logger, h) }
+
+	mux.Handle("POST /api/auth/register", handleRegister(logger, svc.Auth))
+	mux.Handle("POST /api/auth/login", handleLogin(logger, svc.Auth))
+	mux.Handle("POST /api/auth/refresh", handleRefresh(logger, svc.Auth))
+	mux.Handle("POST /api/auth/logout", handleLogout(logger, svc.Auth))
+	mux.Handle("GET /api/auth/me", auth(handleMe()))
+
+	mux.Handle("GET /api/patients", auth(handlePatientsList(logger, svc.Patients)))
+	mux.Handle("POST /api/patients", auth(handlePatientCreate(logger, svc.Patients)))
+	mux.Handle("GET /api/patients/{id}", auth(handlePatientGet(logger, svc.Patients)))
+	mux.Handle("PUT /api/patients/{id}", auth(handlePatientUpdate(logger, svc.Patients, false)))
+	mux.Handle("PATCH /api/patients/{id}", auth(handlePatientUpdate(logger, svc.Patients, true)))
+	mux.Handle("DELETE /api/patients/{id}", auth(handlePatientDelete(logger, svc.Patients)))
+	mux.Handle("GET /api/patients/{id}/doctors", auth(handlePatientDoctors(logger, svc.Assignments)))
+
+	mux.Handle("GET /api/doctors", handleDoctorsList(logger, svc.Doctors))
+	mux.Handle("POST /api/doctors", auth(handleDoctorCreate(logger, svc.Doctors)))
+	mux.Handle("GET /api/doctors/{id}", handleDoctorGet(logger, svc.Doctors))
+	mux.Handle("PUT /api/doctors/{id}", auth(handleDoctorUpdate(logger, svc.Doctors, false)))
+	mux.Handle("PATCH /api/doctors/{id}", auth(handleDoctorUpdate(logger, svc.Doctors, true)))
+	mux.Handle("DELETE /api/doctors/{id}", auth(handleDoctorDelete(logger, svc.Doctors)))
+
+	mux.Handle("POST /api/mappings", auth(handleAssignmentCreate(logger, svc.Assignments)))
+	mux.Handle("GET /api/mappings", auth(handleAssignmentsList(logger, svc.Assignments)))
+	mux.Handle("GET /api/mappings/{id}", auth(handlePatientDoctors(logger, svc.Assignments)))
+	mux.Handle("DELETE /api/mappings/{id}", auth(handleAssignmentDelete(logger, svc.Assignments)))
+
+	mux.Handle("GET /healthz", handleHealthz())
+	mux.Handle("GET /readyz", handleReadyz(logger, svc.Ready))
+}

@@ -1,0 +1,80 @@
+// Package httpapi is the HTTP transport of the healthcare API: routing,
+// request decoding, response encoding and the contract's error bodies.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// Config holds the transport's settings.
+type Config struct {
+	AllowedHosts []string
+}
+
+// Services are what the handlers call.
+type Services struct {
+	Auth        healthcare.AuthService
+	Patients    healthcare.PatientService
+	Doctors     healthcare.DoctorService
+	Assignments healthcare.AssignmentService
+	// Ready reports whether the service can serve, for /readyz.
+	Ready func(ctx context.Context) error
+}
+
+// NewServer returns the API's handler: the routes of routes.go behind
+// request id → recover → access log → host check → authentication.
+func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
+	mux := http.NewServeMux()
+	addRoutes(mux, logger, svc)
+	var h http.Handler = &router{mux: mux, logger: logger}
+	h = withAuthentication(svc.Auth, logger, h)
+	h = withAllowedHosts(logger, cfg.AllowedHosts, h)
+	h = withAccessLog(logger, h)
+	h = withRecover(logger, h)
+	h = withRequestID(h)
+	return h
+}
+
+// router serves every route with and without its trailing slash, and
+// answers the mux's own 404 and 405 in the contract's shape.
+type router struct {
+	mux    *http.ServeMux
+	logger *slog.Logger
+}
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+		r.URL.Path = strings.TrimSuffix(p, "/")
+		r.URL.RawPath = ""
+	}
+	h, pattern := rt.mux.Handler(r)
+	if pattern != "" {
+		setRoute(r, pattern)
+		rt.mux.ServeHTTP(w, r)
+		return
+	}
+	// No route matched: let the mux decide between 404 and 405 (and which
+	// methods to Allow) without letting it write its plain-text body.
+	probe := &headerProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		writeError(w, r, rt.logger, errorf(eMethodNotAllowed, "Method \""+r.Method+"\" not allowed."))
+		return
+	}
+	writeError(w, r, rt.logger, healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound))
+}
+
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(status int)      { p.status = status }

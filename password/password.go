@@ -1,0 +1,105 @@
+// Package password hashes passwords with argon2id and checks them against
+// the password policy of the API: length, common passwords, all digits, and
+// similarity to the account's own details.
+package password
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are argon2id cost parameters.
+type Params struct {
+	MemoryKiB uint32
+	Time      uint32
+	Threads   uint8
+}
+
+// DefaultParams are OWASP's first recommended argon2id configuration.
+var DefaultParams = Params{MemoryKiB: 19456, Time: 2, Threads: 1}
+
+const (
+	saltLen = 16
+	keyLen  = 32
+)
+
+var b64 = base64.RawStdEncoding
+
+// Hasher hashes new passwords with its Params and verifies stored hashes
+// with the parameters written in them, so that raising the cost later does
+// not lock anybody out.
+type Hasher struct {
+	params Params
+	dummy  string
+}
+
+// NewHasher returns a Hasher that hashes with p.
+func NewHasher(p Params) (*Hasher, error) {
+	if p.MemoryKiB < 8*uint32(p.Threads) || p.Time < 1 || p.Threads < 1 {
+		return nil, fmt.Errorf("argon2id parameters out of range: %+v", p)
+	}
+	h := &Hasher{params: p}
+	dummy, err := h.Hash("dummy password for unknown accounts")
+	if err != nil {
+		return nil, err
+	}
+	h.dummy = dummy
+	return h, nil
+}
+
+// Hash returns the PHC string of password with a fresh random salt.
+func (h *Hasher) Hash(password string) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("read salt: %w", err)
+	}
+	p := h.params
+	key := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+var errMalformed = errors.New("malformed argon2id hash")
+
+// Verify reports whether password matches the PHC string hash.
+func (h *Hasher) Verify(hash, password string) (bool, error) {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+		return false, errMalformed
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false, errMalformed
+	}
+	var p Params
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
+		return false, errMalformed
+	}
+	// A stored hash is trusted input, but a corrupted one must not make us
+	// allocate gigabytes.
+	if p.MemoryKiB > 1<<21 || p.Time > 64 || p.Threads < 1 {
+		return false, errMalformed
+	}
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return false, errMalformed
+	}
+	want, err := b64.DecodeString(parts[5])
+	if err != nil || len(want) == 0 {
+		return false, errMalformed
+	}
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// VerifyDummy does the work of a Verify against a hash nobody has, so that
+// a login for an unknown account takes as long as one with a wrong password.
+func (h *Hasher) VerifyDummy(password string) {
+	_, _ = h.Verify(h.dummy, password)
+}

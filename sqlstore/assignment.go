@@ -1,0 +1,162 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// AssignmentService implements healthcare.AssignmentService. Assignments
+// have no owner of their own: every query joins the patient and puts the
+// caller in the WHERE clause.
+type AssignmentService struct {
+	db *DB
+}
+
+var _ healthcare.AssignmentService = (*AssignmentService)(nil)
+
+// NewAssignmentService returns an AssignmentService on db.
+func NewAssignmentService(db *DB) *AssignmentService { return &AssignmentService{db: db} }
+
+func invalidPK(id int64) string {
+	return fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id)
+}
+
+const insertAssignmentSQL = `INSERT INTO assignments (patient_id, doctor_id, created_at) VALUES ($1, $2, $3) RETURNING id`
+
+// CreateAssignment assigns a doctor to one of the caller's patients.
+func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.Assignment) error {
+	owner, err := ownerID(ctx)
+	if err != nil {
+		return err
+	}
+	lock := s.db.dialect.forShare // neither row may vanish before the insert
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		errs := healthcare.FieldErrors{}
+		if _, err := findPatient(ctx, tx, owner, a.PatientID, lock); healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
+			errs.Add("patient", invalidPK(a.PatientID))
+		} else if err != nil {
+			return err
+		}
+		d, err := findDoctor(ctx, tx, a.DoctorID, lock)
+		if healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
+			errs.Add("doctor", invalidPK(a.DoctorID))
+		} else if err != nil {
+			return err
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		a.Doctor, a.CreatedAt = d, s.db.now()
+		err = tx.QueryRowContext(ctx, insertAssignmentSQL, a.PatientID, a.DoctorID, a.CreatedAt).Scan(&a.ID)
+		if classify(err) == uniqueViolation {
+			return healthcare.FieldError(healthcare.NonFieldErrors, healthcare.MsgUniquePair)
+		} else if err != nil {
+			return fmt.Errorf("insert assignment: %w", err)
+		}
+		return nil
+	})
+}
+
+var assignmentOrder = map[string]string{
+	"id": "a.id", "patient": "a.patient_id", "doctor": "a.doctor_id", "created_at": "a.created_at",
+}
+
+const findAssignmentsSQL = `SELECT a.id, a.patient_id, a.doctor_id, a.created_at,
+d.first_name, d.last_name, d.specialization, count(*) OVER ()
+FROM assignments a
+JOIN patients p ON p.id = a.patient_id
+JOIN doctors d ON d.id = a.doctor_id
+WHERE p.owner_id = $1`
+
+// FindAssignments returns a page of the assignments of the caller's patients.
+func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.ListOptions) ([]*healthcare.Assignment, int, error) {
+	owner, err := ownerID(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	q := newQuery(findAssignmentsSQL, owner)
+	if err := q.page(opt, assignmentOrder, "a.id"); err != nil {
+		return nil, 0, err
+	}
+	var (
+		list  []*healthcare.Assignment
+		total int
+	)
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return fmt.Errorf("find assignments: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a := &healthcare.Assignment{Doctor: &healthcare.Doctor{}}
+			if err := rows.Scan(&a.ID, &a.PatientID, &a.DoctorID, &a.CreatedAt,
+				&a.Doctor.FirstName, &a.Doctor.LastName, &a.Doctor.Specialization, &total); err != nil {
+				return fmt.Errorf("scan assignment: %w", err)
+			}
+			a.Doctor.ID, a.CreatedAt = a.DoctorID, a.CreatedAt.UTC()
+			list = append(list, a)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err = pageResult(opt, len(list), total)
+	return list, total, err
+}
+
+var patientDoctorOrder = orderColumns("d.", healthcare.DoctorOrderFields)
+
+const findDoctorsOfPatientSQL = `SELECT d.id, d.first_name, d.last_name, d.email, d.specialization,
+d.created_at, d.updated_at, count(*) OVER ()
+FROM doctors d
+JOIN assignments a ON a.doctor_id = d.id
+JOIN patients p ON p.id = a.patient_id
+WHERE a.patient_id = $1 AND p.owner_id = $2`
+
+// FindDoctorsOfPatient returns a page of the doctors assigned to one of the
+// caller's patients.
+func (s *AssignmentService) FindDoctorsOfPatient(ctx context.Context, patientID int64, opt healthcare.ListOptions) ([]*healthcare.Doctor, int, error) {
+	owner, err := ownerID(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	q := newQuery(findDoctorsOfPatientSQL, patientID, owner)
+	q.search("d.search_key", opt.Search)
+	if err := q.page(opt, patientDoctorOrder, "d.id"); err != nil {
+		return nil, 0, err
+	}
+	// An empty list must not hide that the patient is not the caller's.
+	patientExists := func(tx *sql.Tx) error {
+		_, err := findPatient(ctx, tx, owner, patientID, "")
+		return err
+	}
+	return s.db.findDoctors(ctx, opt, q, patientExists)
+}
+
+const deleteAssignmentSQL = `DELETE FROM assignments
+WHERE id = $1 AND patient_id IN (SELECT id FROM patients WHERE owner_id = $2)`
+
+// DeleteAssignment removes an assignment of one of the caller's patients.
+func (s *AssignmentService) DeleteAssignment(ctx context.Context, id int64) error {
+	owner, err := ownerID(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, deleteAssignmentSQL, id, owner)
+		if err != nil {
+			return fmt.Errorf("delete assignment: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("delete assignment: %w", err)
+		} else if n == 0 {
+			return errNotFound()
+		}
+		return nil
+	})
+}

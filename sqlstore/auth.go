@@ -1,0 +1,212 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// AuthService implements healthcare.AuthService.
+type AuthService struct {
+	db     *DB
+	hasher healthcare.PasswordHasher
+	policy healthcare.PasswordPolicy
+	tokens healthcare.TokenIssuer
+}
+
+var _ healthcare.AuthService = (*AuthService)(nil)
+
+// NewAuthService returns an AuthService on db.
+func NewAuthService(db *DB, hasher healthcare.PasswordHasher, policy healthcare.PasswordPolicy, tokens healthcare.TokenIssuer) *AuthService {
+	return &AuthService{db: db, hasher: hasher, policy: policy, tokens: tokens}
+}
+
+func errNoActiveAccount() error {
+	return healthcare.Errorf(healthcare.ENOACTIVEACCOUNT, healthcare.MsgNoActiveAccount)
+}
+
+func errTokenInvalid() error {
+	return healthcare.Errorf(healthcare.ETOKENINVALID, healthcare.MsgTokenInvalid)
+}
+
+// Register creates an active, non-staff account.
+func (s *AuthService) Register(ctx context.Context, r healthcare.Registration) (*healthcare.User, error) {
+	return s.createUser(ctx, r, false)
+}
+
+// CreateSuperuser creates an active staff account, for the command line.
+func (s *AuthService) CreateSuperuser(ctx context.Context, r healthcare.Registration) (*healthcare.User, error) {
+	return s.createUser(ctx, r, true)
+}
+
+func (s *AuthService) createUser(ctx context.Context, r healthcare.Registration, staff bool) (*healthcare.User, error) {
+	errs := r.Validate()
+	if r.Password != "" {
+		for _, msg := range s.policy.Check(r.Password, r) {
+			errs.Add("password", msg)
+		}
+	}
+	taken, err := takenFields(ctx, s.db.db, r)
+	if err != nil {
+		return nil, err
+	}
+	errs.Merge(taken)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	// Hash before the transaction: it takes tens of milliseconds, and SQLite
+	// holds its write lock for the whole transaction.
+	hash, err := s.hasher.Hash(r.Password)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	u := &healthcare.User{
+		Username: r.Username, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
+		IsActive: true, IsStaff: staff, DateJoined: s.db.now(), PasswordHash: hash,
+	}
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, u) })
+	if classify(err) == uniqueViolation {
+		// A concurrent registration took the name between check and insert;
+		// the constraint caught it, now say which field.
+		if taken, terr := takenFields(ctx, s.db.db, r); terr == nil && len(taken) > 0 {
+			return nil, taken.Err()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Login issues a token pair for an active account's credentials.
+func (s *AuthService) Login(ctx context.Context, login, password string) (*healthcare.TokenPair, error) {
+	if len(password) > healthcare.MaxPasswordBytes {
+		return nil, errNoActiveAccount()
+	}
+	u, err := findUserByLogin(ctx, s.db.db, login)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		s.hasher.VerifyDummy(password)
+		return nil, errNoActiveAccount()
+	}
+	ok, err := s.hasher.Verify(u.PasswordHash, password)
+	if err != nil {
+		return nil, fmt.Errorf("verify password of user %d: %w", u.ID, err)
+	}
+	if !ok || !u.IsActive {
+		return nil, errNoActiveAccount()
+	}
+	var pair *healthcare.TokenPair
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+		family, err := newFamily()
+		if err != nil {
+			return err
+		}
+		pair, err = s.issuePair(ctx, tx, u.ID, family)
+		return err
+	})
+	return pair, err
+}
+
+// issuePair signs an access and a refresh token and records the refresh one.
+func (s *AuthService) issuePair(ctx context.Context, tx *sql.Tx, userID int64, family string) (*healthcare.TokenPair, error) {
+	now := s.db.now()
+	access, _, err := s.tokens.Issue(healthcare.AccessToken, userID, now)
+	if err != nil {
+		return nil, err
+	}
+	refresh, claims, err := s.tokens.Issue(healthcare.RefreshToken, userID, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := insertRefreshToken(ctx, tx, refresh, family, claims, now); err != nil {
+		return nil, err
+	}
+	return &healthcare.TokenPair{Access: access, Refresh: refresh}, nil
+}
+
+func newFamily() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("read token family: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// Refresh rotates a refresh token: the presented one is revoked and a new
+// pair in the same family is issued. A token presented after it was
+// revoked means it leaked, so its whole family is revoked.
+func (s *AuthService) Refresh(ctx context.Context, refresh string) (*healthcare.TokenPair, error) {
+	claims, err := s.tokens.Verify(refresh, healthcare.RefreshToken, s.db.now())
+	if err != nil {
+		return nil, err
+	}
+	var pair *healthcare.TokenPair
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+		now := s.db.now()
+		family, err := revokeRefreshToken(ctx, tx, refresh, now)
+		if err != nil {
+			return err
+		}
+		if family == "" {
+			// Committing the family's revocation is the point, so return nil.
+			reused, err := findRefreshFamily(ctx, tx, refresh)
+			if err != nil || reused == "" {
+				return err
+			}
+			return revokeFamily(ctx, tx, reused, now)
+		}
+		u, err := findUserByID(ctx, tx, claims.UserID)
+		if err != nil || u == nil || !u.IsActive {
+			return err
+		}
+		pair, err = s.issuePair(ctx, tx, u.ID, family)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if pair == nil {
+		return nil, errTokenInvalid()
+	}
+	return pair, nil
+}
+
+// Logout revokes the family of a refresh token.
+func (s *AuthService) Logout(ctx context.Context, refresh string) error {
+	if _, err := s.tokens.Verify(refresh, healthcare.RefreshToken, s.db.now()); err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		family, err := findRefreshFamily(ctx, tx, refresh)
+		if err != nil {
+			return err
+		}
+		if family == "" {
+			return errTokenInvalid()
+		}
+		return revokeFamily(ctx, tx, family, s.db.now())
+	})
+}
+
+// Authenticate returns the active user an access token belongs to.
+func (s *AuthService) Authenticate(ctx context.Context, access string) (*healthcare.User, error) {
+	claims, err := s.tokens.Verify(access, healthcare.AccessToken, s.db.now())
+	if err != nil {
+		return nil, err
+	}
+	u, err := findUserByID(ctx, s.db.db, claims.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil || !u.IsActive {
+		return nil, errTokenInvalid()
+	}
+	return u, nil
+}

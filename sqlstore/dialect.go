@@ -1,0 +1,99 @@
+package sqlstore
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect holds every difference between the two engines; the queries
+// elsewhere are written once, in the subset both understand.
+type dialect struct {
+	name       string // "postgres" or "sqlite"
+	driver     string
+	goose      goose.Dialect
+	migrations string // directory inside migrationsFS
+	// forUpdate and forShare lock rows read inside a transaction. SQLite
+	// needs neither: its transactions begin IMMEDIATE and so run one at a time.
+	forUpdate string
+	forShare  string
+}
+
+var (
+	postgresDialect = &dialect{
+		name: "postgres", driver: "pgx", goose: goose.DialectPostgres, migrations: "migrations/postgres",
+		forUpdate: " FOR UPDATE", forShare: " FOR SHARE",
+	}
+	sqliteDialect = &dialect{
+		name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3, migrations: "migrations/sqlite",
+	}
+)
+
+// parseDSN picks the dialect for a database URL and returns the driver's DSN.
+func parseDSN(url string) (*dialect, string, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return postgresDialect, url, nil
+	case strings.HasPrefix(url, "sqlite://"):
+		path := strings.TrimPrefix(url, "sqlite://")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if path == "" || path == "/" {
+			return nil, "", errors.New("sqlite URL has no file path")
+		}
+		// Foreign keys are off by default in SQLite. IMMEDIATE transactions
+		// take the write lock up front, so two writers queue on busy_timeout
+		// instead of deadlocking on a lock upgrade.
+		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
+			"&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		return sqliteDialect, dsn, nil
+	default:
+		return nil, "", fmt.Errorf("unsupported database URL scheme (want postgres:// or sqlite://)")
+	}
+}
+
+func (d *dialect) migrationsFS() (fs.FS, error) {
+	return fs.Sub(migrationsFS, d.migrations)
+}
+
+// violation is the kind of constraint a statement broke.
+type violation int
+
+const (
+	noViolation violation = iota
+	uniqueViolation
+	foreignKeyViolation
+)
+
+// classify tells a constraint violation from any other error, by the
+// engine's error code and never by message text.
+func classify(err error) violation {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return uniqueViolation
+		case "23503":
+			return foreignKeyViolation
+		}
+		return noViolation
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		switch liteErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return uniqueViolation
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return foreignKeyViolation
+		}
+	}
+	return noViolation
+}

@@ -1,0 +1,186 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// DoctorService implements healthcare.DoctorService.
+type DoctorService struct {
+	db *DB
+}
+
+var _ healthcare.DoctorService = (*DoctorService)(nil)
+
+// NewDoctorService returns a DoctorService on db.
+func NewDoctorService(db *DB) *DoctorService { return &DoctorService{db: db} }
+
+const doctorColumns = `id, first_name, last_name, email, specialization, created_at, updated_at`
+
+func scanDoctor(row interface{ Scan(...any) error }, extra ...any) (*healthcare.Doctor, error) {
+	var d healthcare.Doctor
+	dest := append([]any{&d.ID, &d.FirstName, &d.LastName, &d.Email, &d.Specialization, &d.CreatedAt, &d.UpdatedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+	return &d, nil
+}
+
+const findDoctorSQL = `SELECT ` + doctorColumns + ` FROM doctors WHERE id = $1`
+
+func findDoctor(ctx context.Context, tx *sql.Tx, id int64, lock string) (*healthcare.Doctor, error) {
+	d, err := scanDoctor(tx.QueryRowContext(ctx, findDoctorSQL+lock, id))
+	if isNoRows(err) {
+		return nil, errNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("find doctor: %w", err)
+	}
+	return d, nil
+}
+
+// FindDoctorByID returns one doctor.
+func (s *DoctorService) FindDoctorByID(ctx context.Context, id int64) (*healthcare.Doctor, error) {
+	var d *healthcare.Doctor
+	err := s.db.withTx(ctx, func(tx *sql.Tx) (err error) {
+		d, err = findDoctor(ctx, tx, id, "")
+		return err
+	})
+	return d, err
+}
+
+var doctorOrder = orderColumns("", healthcare.DoctorOrderFields)
+
+// The constant condition lets every filter be appended as " AND …".
+const findDoctorsSQL = `SELECT ` + doctorColumns + `, count(*) OVER () FROM doctors WHERE 1 = 1`
+
+// FindDoctors returns a page of the directory and its count.
+func (s *DoctorService) FindDoctors(ctx context.Context, f healthcare.DoctorFilter) ([]*healthcare.Doctor, int, error) {
+	q := newQuery(findDoctorsSQL)
+	if f.Specialization != "" {
+		q.where("specialization_key = %s", healthcare.Key(f.Specialization))
+	}
+	q.search("search_key", f.Search)
+	if err := q.page(f.ListOptions, doctorOrder, "id"); err != nil {
+		return nil, 0, err
+	}
+	return s.db.findDoctors(ctx, f.ListOptions, q)
+}
+
+// findDoctors runs a doctor list query whose last column is the window count.
+func (db *DB) findDoctors(ctx context.Context, opt healthcare.ListOptions, q *query, before ...func(*sql.Tx) error) ([]*healthcare.Doctor, int, error) {
+	var (
+		doctors []*healthcare.Doctor
+		total   int
+	)
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		for _, fn := range before {
+			if err := fn(tx); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return fmt.Errorf("find doctors: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			d, err := scanDoctor(rows, &total)
+			if err != nil {
+				return fmt.Errorf("scan doctor: %w", err)
+			}
+			doctors = append(doctors, d)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err = pageResult(opt, len(doctors), total)
+	return doctors, total, err
+}
+
+func doctorSearchKey(d *healthcare.Doctor) string {
+	return healthcare.SearchKey(d.FirstName, d.LastName, d.Email, d.Specialization)
+}
+
+func doctorWriteError(op string, err error) error {
+	if classify(err) == uniqueViolation {
+		return healthcare.FieldError("email", "doctor with this email already exists.")
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+const insertDoctorSQL = `INSERT INTO doctors
+(first_name, last_name, email, email_key, specialization, specialization_key, search_key, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`
+
+// CreateDoctor adds d to the directory.
+func (s *DoctorService) CreateDoctor(ctx context.Context, d *healthcare.Doctor) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	now := s.db.now()
+	d.CreatedAt, d.UpdatedAt = now, now
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, insertDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Key(d.Email),
+			d.Specialization, healthcare.Key(d.Specialization), doctorSearchKey(d), now).Scan(&d.ID)
+		if err != nil {
+			return doctorWriteError("insert doctor", err)
+		}
+		return nil
+	})
+}
+
+const updateDoctorSQL = `UPDATE doctors SET first_name = $1, last_name = $2, email = $3, email_key = $4,
+specialization = $5, specialization_key = $6, search_key = $7, updated_at = $8 WHERE id = $9`
+
+// UpdateDoctor changes the fields set in upd.
+func (s *DoctorService) UpdateDoctor(ctx context.Context, id int64, upd healthcare.DoctorUpdate) (*healthcare.Doctor, error) {
+	var d *healthcare.Doctor
+	err := s.db.withTx(ctx, func(tx *sql.Tx) (err error) {
+		if d, err = findDoctor(ctx, tx, id, s.db.dialect.forUpdate); err != nil {
+			return err
+		}
+		upd.Apply(d)
+		if err := d.Validate(); err != nil {
+			return err
+		}
+		d.UpdatedAt = s.db.now()
+		_, err = tx.ExecContext(ctx, updateDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Key(d.Email),
+			d.Specialization, healthcare.Key(d.Specialization), doctorSearchKey(d), d.UpdatedAt, id)
+		if err != nil {
+			return doctorWriteError("update doctor", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+const deleteDoctorSQL = `DELETE FROM doctors WHERE id = $1`
+
+// DeleteDoctor removes a doctor no patient is assigned to; the foreign key
+// from assignments refuses it otherwise, with no window for a race.
+func (s *DoctorService) DeleteDoctor(ctx context.Context, id int64) error {
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, deleteDoctorSQL, id)
+		if classify(err) == foreignKeyViolation {
+			return healthcare.Errorf(healthcare.EDOCTORASSIGNED,
+				"This doctor is still assigned to patients; remove those assignments first.")
+		} else if err != nil {
+			return fmt.Errorf("delete doctor: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("delete doctor: %w", err)
+		} else if n == 0 {
+			return errNotFound()
+		}
+		return nil
+	})
+}

@@ -1,0 +1,93 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// maxSearchTerms bounds the LIKE clauses one search adds.
+const maxSearchTerms = 8
+
+// query builds one list statement: a fixed SELECT, WHERE conditions with
+// $n placeholders numbered in order, and a whitelisted ORDER BY.
+type query struct {
+	sql  strings.Builder
+	args []any
+}
+
+func newQuery(base string, args ...any) *query {
+	q := &query{args: args}
+	q.sql.WriteString(base)
+	return q
+}
+
+// arg adds a value and returns its placeholder.
+func (q *query) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
+}
+
+// where adds " AND cond", where cond holds one %s for the value's placeholder.
+func (q *query) where(cond string, v any) {
+	q.sql.WriteString(" AND ")
+	q.sql.WriteString(fmt.Sprintf(cond, q.arg(v)))
+}
+
+// search adds one LIKE per whitespace-separated term on a key column, all
+// of which must match, as DRF's SearchFilter does.
+func (q *query) search(column, search string) {
+	terms := strings.Fields(healthcare.Key(search))
+	if len(terms) > maxSearchTerms {
+		terms = terms[:maxSearchTerms]
+	}
+	for _, t := range terms {
+		q.where(column+` LIKE %s ESCAPE '\'`, "%"+escapeLike(t)+"%")
+	}
+}
+
+// page adds ORDER BY, LIMIT and OFFSET.
+func (q *query) page(opt healthcare.ListOptions, columns map[string]string, idColumn string) error {
+	q.sql.WriteString(" ORDER BY ")
+	for _, f := range opt.Ordering {
+		desc := strings.HasPrefix(f, "-")
+		col, ok := columns[strings.TrimPrefix(f, "-")]
+		if !ok {
+			return healthcare.FieldError("ordering", fmt.Sprintf("Unknown ordering field %q.", f))
+		}
+		q.sql.WriteString(col)
+		if desc {
+			q.sql.WriteString(" DESC")
+		}
+		q.sql.WriteString(", ")
+	}
+	q.sql.WriteString(idColumn)
+	q.sql.WriteString(" LIMIT " + q.arg(opt.PageSize) + " OFFSET " + q.arg(opt.Offset()))
+	return nil
+}
+
+func (q *query) String() string { return q.sql.String() }
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// pageResult checks a page that came back empty: past the end unless it is
+// the first page, which may be empty.
+func pageResult(opt healthcare.ListOptions, rows, total int) (int, error) {
+	if rows == 0 && opt.Page > 1 {
+		return 0, healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgInvalidPage)
+	}
+	return total, nil
+}
+
+// orderColumns maps the same names to themselves, prefixed by a table alias.
+func orderColumns(alias string, fields []string) map[string]string {
+	m := make(map[string]string, len(fields))
+	for _, f := range fields {
+		m[f] = alias + f
+	}
+	return m
+}

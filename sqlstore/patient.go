@@ -1,0 +1,237 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// PatientService implements healthcare.PatientService. Every query carries
+// the caller's id in its WHERE clause, so another owner's row is not found.
+type PatientService struct {
+	db *DB
+}
+
+var _ healthcare.PatientService = (*PatientService)(nil)
+
+// NewPatientService returns a PatientService on db.
+func NewPatientService(db *DB) *PatientService { return &PatientService{db: db} }
+
+// ownerID is the caller; a service method without one is a wiring bug.
+func ownerID(ctx context.Context) (int64, error) {
+	id := healthcare.UserIDFromContext(ctx)
+	if id == 0 {
+		return 0, healthcare.Errorf(healthcare.ENOTAUTHENTICATED, "Authentication credentials were not provided.")
+	}
+	return id, nil
+}
+
+func errNotFound() error { return healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound) }
+
+const patientColumns = `id, owner_id, first_name, last_name, email, dob, notes, created_at, updated_at, version`
+
+func scanPatient(row interface{ Scan(...any) error }, extra ...any) (*healthcare.Patient, error) {
+	var p healthcare.Patient
+	dest := append([]any{&p.ID, &p.OwnerID, &p.FirstName, &p.LastName, &p.Email, &p.DOB, &p.Notes,
+		&p.CreatedAt, &p.UpdatedAt, &p.Version}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	p.DOB = dateOnly(p.DOB)
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	return &p, nil
+}
+
+// dateOnly drops the time and zone a driver may attach to a DATE.
+func dateOnly(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func today(now time.Time) time.Time { return dateOnly(now) }
+
+// FindPatientByID returns one of the caller's patients.
+func (s *PatientService) FindPatientByID(ctx context.Context, id int64) (*healthcare.Patient, error) {
+	owner, err := ownerID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var p *healthcare.Patient
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+		p, err = findPatient(ctx, tx, owner, id, "")
+		return err
+	})
+	return p, err
+}
+
+const findPatientSQL = `SELECT ` + patientColumns + ` FROM patients WHERE id = $1 AND owner_id = $2`
+
+func findPatient(ctx context.Context, tx *sql.Tx, owner, id int64, lock string) (*healthcare.Patient, error) {
+	p, err := scanPatient(tx.QueryRowContext(ctx, findPatientSQL+lock, id, owner))
+	if isNoRows(err) {
+		return nil, errNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("find patient: %w", err)
+	}
+	return p, nil
+}
+
+var patientOrder = orderColumns("", healthcare.PatientOrderFields)
+
+const findPatientsSQL = `SELECT ` + patientColumns + `, count(*) OVER () FROM patients WHERE owner_id = $1`
+
+// FindPatients returns a page of the caller's patients and their count.
+func (s *PatientService) FindPatients(ctx context.Context, opt healthcare.ListOptions) ([]*healthcare.Patient, int, error) {
+	owner, err := ownerID(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	q := newQuery(findPatientsSQL, owner)
+	q.search("search_key", opt.Search)
+	if err := q.page(opt, patientOrder, "id"); err != nil {
+		return nil, 0, err
+	}
+	var (
+		patients []*healthcare.Patient
+		total    int
+	)
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return fmt.Errorf("find patients: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanPatient(rows, &total)
+			if err != nil {
+				return fmt.Errorf("scan patient: %w", err)
+			}
+			patients = append(patients, p)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err = pageResult(opt, len(patients), total)
+	return patients, total, err
+}
+
+const insertPatientSQL = `INSERT INTO patients
+(owner_id, first_name, last_name, email, email_key, dob, notes, search_key, version, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING id`
+
+// CreatePatient stores p as the caller's patient.
+func (s *PatientService) CreatePatient(ctx context.Context, p *healthcare.Patient) error {
+	owner, err := ownerID(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.db.now()
+	if err := p.Validate(today(now)); err != nil {
+		return err
+	}
+	p.OwnerID, p.CreatedAt, p.UpdatedAt, p.Version = owner, now, now, 1
+	p.DOB = dateOnly(p.DOB)
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, insertPatientSQL, owner, p.FirstName, p.LastName, p.Email, healthcare.Key(p.Email),
+			p.DOB, p.Notes, patientSearchKey(p), now).Scan(&p.ID)
+		if err != nil {
+			return patientWriteError("insert patient", err)
+		}
+		return nil
+	})
+	return err
+}
+
+func patientSearchKey(p *healthcare.Patient) string {
+	return healthcare.SearchKey(p.FirstName, p.LastName, p.Email)
+}
+
+// patientWriteError turns the one unique rule on patients into its field error.
+func patientWriteError(op string, err error) error {
+	if classify(err) == uniqueViolation {
+		return healthcare.FieldError("email", "patient with this email already exists.")
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+const updatePatientSQL = `UPDATE patients SET first_name = $1, last_name = $2, email = $3, email_key = $4,
+dob = $5, notes = $6, search_key = $7, updated_at = $8, version = version + 1
+WHERE id = $9 AND owner_id = $10 AND version = $11`
+
+// UpdatePatient changes the fields set in upd on one of the caller's patients.
+func (s *PatientService) UpdatePatient(ctx context.Context, id int64, upd healthcare.PatientUpdate, ifMatch *healthcare.IfMatch) (*healthcare.Patient, error) {
+	owner, err := ownerID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var p *healthcare.Patient
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+		if p, err = findPatient(ctx, tx, owner, id, s.db.dialect.forUpdate); err != nil {
+			return err
+		}
+		if !ifMatch.Matches(p.Version) {
+			return errPrecondition()
+		}
+		now := s.db.now()
+		upd.Apply(p)
+		p.DOB = dateOnly(p.DOB)
+		if err := p.Validate(today(now)); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, updatePatientSQL, p.FirstName, p.LastName, p.Email, healthcare.Key(p.Email),
+			p.DOB, p.Notes, patientSearchKey(p), now, id, owner, p.Version)
+		if err != nil {
+			return patientWriteError("update patient", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("update patient: %w", err)
+		} else if n != 1 {
+			return errPrecondition()
+		}
+		p.UpdatedAt = now
+		p.Version++
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func errPrecondition() error {
+	return healthcare.Errorf(healthcare.EPRECONDITION, "The resource has changed since it was read (If-Match does not match).")
+}
+
+const deletePatientSQL = `DELETE FROM patients WHERE id = $1 AND owner_id = $2 AND version = $3`
+
+// DeletePatient deletes one of the caller's patients; its assignments go
+// with it by ON DELETE CASCADE.
+func (s *PatientService) DeletePatient(ctx context.Context, id int64, ifMatch *healthcare.IfMatch) error {
+	owner, err := ownerID(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		p, err := findPatient(ctx, tx, owner, id, s.db.dialect.forUpdate)
+		if err != nil {
+			return err
+		}
+		if !ifMatch.Matches(p.Version) {
+			return errPrecondition()
+		}
+		res, err := tx.ExecContext(ctx, deletePatientSQL, id, owner, p.Version)
+		if err != nil {
+			return fmt.Errorf("delete patient: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("delete patient: %w", err)
+		} else if n != 1 {
+			return errPrecondition()
+		}
+		return nil
+	})
+}

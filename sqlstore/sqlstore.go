@@ -1,0 +1,107 @@
+// Package sqlstore implements the healthcare services on PostgreSQL and on
+// an embedded SQLite database, with one set of queries written in the SQL
+// both engines share. It is the only package that speaks SQL.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"time"
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// Options tune the connection pool.
+type Options struct {
+	MaxOpenConns int // PostgreSQL only; SQLite always uses one connection
+}
+
+// DB is a handle on the database shared by every service of this package.
+type DB struct {
+	db      *sql.DB
+	dialect *dialect
+	// Now is the store's clock: UTC, truncated to microseconds, so that both
+	// engines store and return the same instant.
+	Now func() time.Time
+}
+
+// Open connects to the database named by url (postgres://… or sqlite://…).
+func Open(ctx context.Context, url string, opt Options) (*DB, error) {
+	d, dsn, err := parseDSN(url)
+	if err != nil {
+		return nil, err
+	}
+	sqldb, err := sql.Open(d.driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", d.name, err)
+	}
+	if d == sqliteDialect {
+		// One connection: SQLite runs one writer at a time anyway, and a
+		// single connection cannot time out waiting for the file lock.
+		sqldb.SetMaxOpenConns(1)
+	} else {
+		n := opt.MaxOpenConns
+		if n <= 0 {
+			n = 16
+		}
+		sqldb.SetMaxOpenConns(n)
+		sqldb.SetMaxIdleConns(n)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	db := &DB{db: sqldb, dialect: d, Now: func() time.Time { return time.Now() }}
+	if err := db.Ping(ctx); err != nil {
+		sqldb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Engine names the database engine: "postgres" or "sqlite".
+func (db *DB) Engine() string { return db.dialect.name }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s database: %w", db.dialect.name, err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.db.Close() }
+
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
+
+// withTx runs fn in a transaction and commits it if fn returns nil.
+func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// querier is what *sql.DB and *sql.Tx share, for helpers used in and out
+// of a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

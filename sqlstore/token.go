@@ -1,0 +1,71 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// tokenHash is what the database keeps of a refresh token: enough to
+// recognise it, useless to anyone who reads the table.
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+const insertRefreshTokenSQL = `INSERT INTO refresh_tokens (token_hash, family, user_id, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5)`
+
+func insertRefreshToken(ctx context.Context, tx *sql.Tx, token, family string, c healthcare.TokenClaims, now time.Time) error {
+	_, err := tx.ExecContext(ctx, insertRefreshTokenSQL, tokenHash(token), family, c.UserID, now, c.ExpiresAt.UTC())
+	if err != nil {
+		return fmt.Errorf("insert refresh token: %w", err)
+	}
+	return nil
+}
+
+// The UPDATE is the atomic step of a rotation: of two concurrent refreshes
+// of one token, exactly one changes the row.
+const revokeRefreshTokenSQL = `UPDATE refresh_tokens SET revoked_at = $1
+WHERE token_hash = $2 AND revoked_at IS NULL RETURNING family`
+
+// revokeRefreshToken revokes an active token and returns its family, or ""
+// when the token is unknown or already revoked.
+func revokeRefreshToken(ctx context.Context, tx *sql.Tx, token string, now time.Time) (string, error) {
+	var family string
+	err := tx.QueryRowContext(ctx, revokeRefreshTokenSQL, now, tokenHash(token)).Scan(&family)
+	if isNoRows(err) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("revoke refresh token: %w", err)
+	}
+	return family, nil
+}
+
+const findRefreshFamilySQL = `SELECT family FROM refresh_tokens WHERE token_hash = $1`
+
+// findRefreshFamily returns the family of a recorded token, or "".
+func findRefreshFamily(ctx context.Context, tx *sql.Tx, token string) (string, error) {
+	var family string
+	err := tx.QueryRowContext(ctx, findRefreshFamilySQL, tokenHash(token)).Scan(&family)
+	if isNoRows(err) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("find refresh token: %w", err)
+	}
+	return family, nil
+}
+
+const revokeFamilySQL = `UPDATE refresh_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL`
+
+func revokeFamily(ctx context.Context, tx *sql.Tx, family string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, revokeFamilySQL, now, family); err != nil {
+		return fmt.Errorf("revoke token family: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package healthcare
+
+import (
+	"context"
+	"regexp"
+	"time"
+	"unicode/utf8"
+)
+
+// Bounds of the user fields, as Django's auth.User has them.
+const (
+	MaxUsernameLength = 150
+	MaxUserNameLength = 150
+	MaxPasswordBytes  = 1024
+)
+
+// User is an account that can log in and own patients.
+type User struct {
+	ID           int64
+	Username     string
+	Email        string
+	FirstName    string
+	LastName     string
+	IsActive     bool
+	IsStaff      bool
+	DateJoined   time.Time
+	PasswordHash string
+}
+
+// Registration is what a new account is made from.
+type Registration struct {
+	Username  string
+	Email     string
+	Password  string
+	FirstName string
+	LastName  string
+}
+
+var usernamePattern = regexp.MustCompile(`^[\p{L}\p{N}_.@+-]+$`)
+
+// MsgUsernameInvalid is Django's message for a username with other characters.
+const MsgUsernameInvalid = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
+
+// Validate reports the problems with the registration's fields other than
+// the password policy, which PasswordPolicy checks.
+func (r *Registration) Validate() FieldErrors {
+	errs := FieldErrors{}
+	switch n := utf8.RuneCountInString(r.Username); {
+	case n == 0:
+		errs.Add("username", MsgBlank)
+	case n > MaxUsernameLength:
+		errs.Add("username", maxLengthMsg(MaxUsernameLength))
+	case !usernamePattern.MatchString(r.Username):
+		errs.Add("username", MsgUsernameInvalid)
+	}
+	checkEmail(errs, "email", r.Email)
+	checkOptional(errs, "first_name", r.FirstName, MaxUserNameLength)
+	checkOptional(errs, "last_name", r.LastName, MaxUserNameLength)
+	if r.Password == "" {
+		errs.Add("password", MsgBlank)
+	}
+	return errs
+}
+
+// TokenPair is what a login or a refresh hands out.
+type TokenPair struct {
+	Access  string
+	Refresh string
+}
+
+// AuthService registers accounts and issues, rotates and revokes tokens.
+type AuthService interface {
+	// Register creates an account. EINVALID lists every problem by field,
+	// including a username or email already taken.
+	Register(ctx context.Context, r Registration) (*User, error)
+	// Login checks the credentials (username or email) and issues a pair.
+	// ENOACTIVEACCOUNT if they do not match an active account.
+	Login(ctx context.Context, username, password string) (*TokenPair, error)
+	// Refresh rotates a refresh token. ETOKENINVALID if it is not a valid,
+	// unrevoked refresh token; a revoked one revokes its whole family.
+	Refresh(ctx context.Context, refresh string) (*TokenPair, error)
+	// Logout revokes the family of a refresh token. ETOKENINVALID if invalid.
+	Logout(ctx context.Context, refresh string) error
+	// Authenticate returns the active user an access token belongs to.
+	// ETOKENINVALID otherwise.
+	Authenticate(ctx context.Context, access string) (*User, error)
+}
+
+// PasswordHasher hashes and checks passwords.
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	// Verify reports whether password matches hash, in constant time.
+	Verify(hash, password string) (bool, error)
+	// VerifyDummy spends the time of a Verify, for unknown accounts.
+	VerifyDummy(password string)
+}
+
+// PasswordPolicy lists what is wrong with a password for an account.
+type PasswordPolicy interface {
+	Check(password string, r Registration) []string
+}
+
+// Token types, as simplejwt names them in the token_type claim.
+const (
+	AccessToken  = "access"
+	RefreshToken = "refresh"
+)
+
+// TokenClaims are the claims of an issued token.
+type TokenClaims struct {
+	Type      string
+	UserID    int64
+	ID        string // jti
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// TokenIssuer signs and verifies tokens.
+type TokenIssuer interface {
+	Issue(tokenType string, userID int64, now time.Time) (string, TokenClaims, error)
+	// Verify checks signature, algorithm, expiry and type. ETOKENINVALID otherwise.
+	Verify(token, tokenType string, now time.Time) (TokenClaims, error)
+}

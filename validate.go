@@ -1,0 +1,78 @@
+package healthcare
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxEmailLength is the longest email address accepted (RFC 5321 path limit).
+const MaxEmailLength = 254
+
+func maxLengthMsg(n int) string {
+	return fmt.Sprintf("Ensure this field has no more than %d characters.", n)
+}
+
+// checkName records a problem with a required, bounded name-like value.
+func checkName(errs FieldErrors, field, v string, max int) {
+	switch n := utf8.RuneCountInString(v); {
+	case n == 0:
+		errs.Add(field, MsgBlank)
+	case n > max:
+		errs.Add(field, maxLengthMsg(max))
+	}
+}
+
+// checkOptional records a problem with an optional, bounded value.
+func checkOptional(errs FieldErrors, field, v string, max int) {
+	if utf8.RuneCountInString(v) > max {
+		errs.Add(field, maxLengthMsg(max))
+	}
+}
+
+var emailLocalPart = regexp.MustCompile(`^[-!#$%&'*+/=?^_` + "`" + `{}|~0-9A-Za-z]+(\.[-!#$%&'*+/=?^_` + "`" + `{}|~0-9A-Za-z]+)*$`)
+var emailDomain = regexp.MustCompile(`^((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+)(?:[A-Za-z0-9-]{2,63})$`)
+
+// checkEmail records a problem with a required email address.
+func checkEmail(errs FieldErrors, field, v string) {
+	if v == "" {
+		errs.Add(field, MsgBlank)
+		return
+	}
+	if utf8.RuneCountInString(v) > MaxEmailLength {
+		errs.Add(field, maxLengthMsg(MaxEmailLength))
+		return
+	}
+	if !ValidEmail(v) {
+		errs.Add(field, MsgInvalidEmail)
+	}
+}
+
+// ValidEmail reports whether v is a plain address such as "a@example.com",
+// with the rules of Django's EmailValidator (dot-atom local part, a domain
+// with a dot or "localhost").
+func ValidEmail(v string) bool {
+	at := strings.LastIndexByte(v, '@')
+	if at <= 0 || at == len(v)-1 {
+		return false
+	}
+	local, domain := v[:at], v[at+1:]
+	if !emailLocalPart.MatchString(local) {
+		return false
+	}
+	if domain != "localhost" && !emailDomain.MatchString(domain) {
+		return false
+	}
+	addr, err := mail.ParseAddress(v)
+	return err == nil && addr.Address == v
+}
+
+// Key normalises a value for case-insensitive comparison. The stores keep it
+// in key columns because SQLite's lower() folds ASCII only.
+func Key(v string) string { return strings.ToLower(v) }
+
+// SearchKey joins the searchable values of a row into one normalised column.
+// The separator keeps a search term from matching across two fields.
+func SearchKey(values ...string) string { return Key(strings.Join(values, "\x1f")) }
