@@ -1,0 +1,225 @@
+package httpapi_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestRegister(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		res := e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
+			"username": "alice", "email": "alice@example.com", "password": strongPassword,
+			"first_name": "Alice", "last_name": "Liddell",
+			"is_staff": true, "is_superuser": true, "id": 999, "date_joined": "2000-01-01T00:00:00Z",
+		}}).expect(t, 201)
+		body := res.Obj(t)
+		if _, ok := body["password"]; ok {
+			t.Errorf("response echoes the password: %s", res.Body)
+		}
+		if body["id"].(float64) == 999 || strings.HasPrefix(body["date_joined"].(string), "2000") {
+			t.Errorf("read-only fields were applied: %s", res.Body)
+		}
+		joined, err := time.Parse(time.RFC3339, body["date_joined"].(string))
+		if err != nil || time.Since(joined) > time.Minute {
+			t.Errorf("date_joined = %v, want about now in RFC 3339", body["date_joined"])
+		}
+		delete(body, "id")
+		delete(body, "date_joined")
+		res.Body = mustJSON(body)
+		res.expectBody(t, 201, `{"username": "alice", "email": "alice@example.com", "first_name": "Alice", "last_name": "Liddell"}`)
+
+		tests := []struct {
+			name string
+			body map[string]any
+			want string
+		}{
+			{"username taken, other case", map[string]any{"username": "ALICE", "email": "new@example.com", "password": strongPassword},
+				`{"username": ["A user with that username already exists."]}`},
+			{"email taken, other case", map[string]any{"username": "bob", "email": "Alice@Example.COM", "password": strongPassword},
+				`{"email": ["A user with that email already exists."]}`},
+			{"missing everything", map[string]any{},
+				`{"username": ["This field is required."], "email": ["This field is required."], "password": ["This field is required."]}`},
+			{"bad username and email", map[string]any{"username": "bad name!", "email": "not-an-email", "password": strongPassword},
+				`{"username": ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."], "email": ["Enter a valid email address."]}`},
+			{"username too long", map[string]any{"username": strings.Repeat("a", 151), "email": "long@example.com", "password": strongPassword},
+				`{"username": ["Ensure this field has no more than 150 characters."]}`},
+			{"weak password, every rule", map[string]any{"username": "carol", "email": "carol@example.com", "password": "1234"},
+				`{"password": ["This password is too short. It must contain at least 8 characters.", "This password is too common.", "This password is entirely numeric."]}`},
+			{"password like the username", map[string]any{"username": "dorothea", "email": "d@example.com", "password": "dorothea1"},
+				`{"password": ["The password is too similar to the username."]}`},
+			{"password over 1024 bytes", map[string]any{"username": "erin", "email": "erin@example.com", "password": strings.Repeat("x", 1025)},
+				`{"password": ["Ensure this field has no more than 1024 characters."]}`},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				e.do(req{method: "POST", path: "/api/auth/register/", body: tt.body}).expectBody(t, 400, tt.want)
+			})
+		}
+		// Username 150 characters long is fine.
+		e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
+			"username": strings.Repeat("b", 150), "email": "b150@example.com", "password": strongPassword}}).expect(t, 201)
+	})
+}
+
+func TestRegisterRaceOneWins(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		const n = 8
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res := e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
+					"username": "racer", "email": "racer" + itoa(int64(i)) + "@example.com", "password": strongPassword}})
+				statuses[i] = res.Status
+				if res.Status == 400 && !strings.Contains(string(res.Body), "A user with that username already exists.") {
+					t.Errorf("loser body = %s", res.Body)
+				}
+			}()
+		}
+		wg.Wait()
+		if got := count(statuses, 201); got != 1 || count(statuses, 400) != n-1 {
+			t.Errorf("statuses = %v, want one 201 and %d 400s", statuses, n-1)
+		}
+	})
+}
+
+func TestLogin(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		for _, login := range []string{u.Username, strings.ToUpper(u.Username), u.Username + "@example.com"} {
+			body := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{
+				"username": login, "password": strongPassword}}).expect(t, 200).Obj(t)
+			if len(body) != 2 || body["access"] == "" || body["refresh"] == "" {
+				t.Errorf("login as %q: body = %v, want access and refresh", login, body)
+			}
+		}
+		for _, tt := range []struct{ name, username, password string }{
+			{"wrong password", u.Username, "wrong-password-123"},
+			{"unknown user", "nobody", strongPassword},
+			{"password over 1024 bytes", u.Username, strings.Repeat("x", 2000)},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				res := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{
+					"username": tt.username, "password": tt.password}})
+				res.expectBody(t, 401, noActiveAccountBd)
+				if got := res.Header.Get("WWW-Authenticate"); got != `Bearer realm="api"` {
+					t.Errorf("WWW-Authenticate = %q", got)
+				}
+			})
+		}
+		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{}}).
+			expectBody(t, 400, `{"username": ["This field is required."], "password": ["This field is required."]}`)
+		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": "", "password": ""}}).
+			expectBody(t, 400, `{"username": ["This field may not be blank."], "password": ["This field may not be blank."]}`)
+	})
+}
+
+func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		first := e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": u.Refresh}}).expect(t, 200).Obj(t)
+		next := first["refresh"].(string)
+		if next == u.Refresh || first["access"] == "" {
+			t.Fatalf("refresh did not rotate: %v", first)
+		}
+		e.do(req{method: "GET", path: "/api/auth/me/", token: first["access"].(string)}).expect(t, 200)
+
+		// The old token again: reuse. It fails, and so does the whole family.
+		res := e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": u.Refresh}})
+		res.expectBody(t, 401, tokenInvalidBody)
+		if res.Header.Get("WWW-Authenticate") != `Bearer realm="api"` {
+			t.Errorf("no WWW-Authenticate on 401")
+		}
+		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": next}}).expectBody(t, 401, tokenInvalidBody)
+
+		// Other sessions of the same user are other families and live on.
+		other := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": strongPassword}}).expect(t, 200).Obj(t)
+		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": other["refresh"]}}).expect(t, 200)
+
+		for _, bad := range []any{u.Access, "garbage", "a.b.c"} {
+			e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": bad}}).expectBody(t, 401, tokenInvalidBody)
+		}
+		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{}}).
+			expectBody(t, 400, `{"refresh": ["This field is required."]}`)
+	})
+}
+
+func TestRefreshRaceOneWins(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		const n = 6
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": u.Refresh}}).Status
+			}()
+		}
+		wg.Wait()
+		if count(statuses, 200) != 1 || count(statuses, 401) != n-1 {
+			t.Errorf("statuses = %v, want one 200 and %d 401s", statuses, n-1)
+		}
+	})
+}
+
+func TestLogout(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		rotated := e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": u.Refresh}}).expect(t, 200).Obj(t)
+		// No access token needed: the refresh token is the credential.
+		res := e.do(req{method: "POST", path: "/api/auth/logout/", body: map[string]any{"refresh": rotated["refresh"]}})
+		res.expect(t, 204)
+		if len(res.Body) != 0 {
+			t.Errorf("204 with a body: %s", res.Body)
+		}
+		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": rotated["refresh"]}}).expectBody(t, 401, tokenInvalidBody)
+		e.do(req{method: "POST", path: "/api/auth/logout/", body: map[string]any{"refresh": "nonsense"}}).expectBody(t, 401, tokenInvalidBody)
+		e.do(req{method: "POST", path: "/api/auth/logout/", body: map[string]any{"refresh": u.Access}}).expectBody(t, 401, tokenInvalidBody)
+	})
+}
+
+func TestMeAndAuthentication(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		me := e.do(req{method: "GET", path: "/api/auth/me/", token: u.Access}).expect(t, 200).Obj(t)
+		if me["username"] != u.Username || int64(me["id"].(float64)) != u.ID {
+			t.Errorf("me = %v, want %s", me, u.Username)
+		}
+		res := e.do(req{method: "GET", path: "/api/auth/me/"})
+		res.expectBody(t, 401, notAuthBody)
+		if got := res.Header.Get("WWW-Authenticate"); got != `Bearer realm="api"` {
+			t.Errorf("WWW-Authenticate = %q", got)
+		}
+		for _, tok := range []string{u.Refresh, "not-a-jwt", u.Access + "x"} {
+			res := e.do(req{method: "GET", path: "/api/auth/me/", token: tok})
+			res.expect(t, 401)
+			if res.Obj(t)["code"] != "token_not_valid" || res.Header.Get("WWW-Authenticate") == "" {
+				t.Errorf("bad token: %s", res.Body)
+			}
+		}
+		// A bad token is refused on open routes too, as DRF does.
+		e.do(req{method: "GET", path: "/api/doctors/", token: "not-a-jwt"}).expect(t, 401)
+		// A token for a user that no longer exists.
+		ghost, _, err := e.signer.Issue("access", 999999, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.do(req{method: "GET", path: "/api/auth/me/", token: ghost}).expect(t, 401)
+	})
+}
+
+func count(statuses []int, status int) int {
+	n := 0
+	for _, s := range statuses {
+		if s == status {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,163 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestTrailingSlashOptional(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		p := e.newPatient(u, nil)
+		for _, path := range []string{"/api/doctors", "/api/doctors/", "/api/patients", "/api/patients/",
+			"/api/auth/me", "/api/auth/me/", "/api/mappings", "/api/mappings/"} {
+			e.do(req{method: "GET", path: path, token: u.Access}).expect(t, http.StatusOK)
+		}
+		e.do(req{method: "GET", path: "/api/patients/" + itoa(p), token: u.Access}).expect(t, 200)
+		e.do(req{method: "GET", path: "/api/patients/" + itoa(p) + "/", token: u.Access}).expect(t, 200)
+	})
+}
+
+func TestBodyErrors(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		tests := []struct {
+			name        string
+			body        any
+			contentType string
+			status      int
+			code        string
+		}{
+			{"malformed JSON", `{"first_name": `, "application/json", 400, "parse_error"},
+			{"JSON array", `[1, 2]`, "application/json", 400, "parse_error"},
+			{"JSON string", `"hello"`, "application/json", 400, "parse_error"},
+			{"trailing data", `{} {}`, "application/json", 400, "parse_error"},
+			{"text body", `first_name=Jon`, "text/plain", 415, "unsupported_media_type"},
+			{"form body", `first_name=Jon`, "application/x-www-form-urlencoded", 415, "unsupported_media_type"},
+			{"over 1 MiB", `{"notes": "` + strings.Repeat("a", 1<<20) + `"}`, "application/json", 413, "request_too_large"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				res := e.do(req{method: "POST", path: "/api/patients/", token: u.Access, body: tt.body,
+					header: map[string]string{"Content-Type": tt.contentType}}).expect(t, tt.status)
+				body := res.Obj(t)
+				if body["code"] != tt.code {
+					t.Errorf("code = %v, want %s", body["code"], tt.code)
+				}
+				if tt.code == "parse_error" && !strings.HasPrefix(body["detail"].(string), "JSON parse error - ") {
+					t.Errorf("detail = %q, want the JSON parse error prefix", body["detail"])
+				}
+			})
+		}
+		// Nothing was written by any of them.
+		list := e.do(req{method: "GET", path: "/api/patients/", token: u.Access}).expect(t, 200).Obj(t)
+		if list["count"].(float64) != 0 {
+			t.Errorf("count = %v after rejected requests, want 0", list["count"])
+		}
+	})
+}
+
+func TestWrongFieldTypes(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		res := e.do(req{method: "POST", path: "/api/patients/", token: u.Access, body: map[string]any{
+			"first_name": []any{"x"}, "last_name": nil, "email": true, "dob": 19900101,
+		}})
+		res.expectBody(t, 400, `{
+			"first_name": ["Not a valid string."],
+			"last_name": ["This field may not be null."],
+			"email": ["Not a valid string."],
+			"dob": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]
+		}`)
+		res = e.do(req{method: "POST", path: "/api/patients/", token: u.Access, body: map[string]any{}})
+		res.expectBody(t, 400, `{
+			"first_name": ["This field is required."],
+			"last_name": ["This field is required."],
+			"email": ["This field is required."],
+			"dob": ["This field is required."]
+		}`)
+	})
+}
+
+func TestPathIDMustBePositiveInteger(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		for _, id := range []string{"abc", "0", "-1", "1.5", "99999999999999999999", "1e3", "%20"} {
+			for _, path := range []string{"/api/patients/", "/api/doctors/", "/api/mappings/"} {
+				e.do(req{method: "GET", path: path + id + "/", token: u.Access}).expectBody(t, 404, notFoundBody)
+			}
+			e.do(req{method: "DELETE", path: "/api/patients/" + id, token: u.Access}).expectBody(t, 404, notFoundBody)
+		}
+	})
+}
+
+func TestMethodNotAllowed(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		res := e.do(req{method: "DELETE", path: "/api/patients/", token: u.Access})
+		res.expectBody(t, 405, `{"detail": "Method \"DELETE\" not allowed.", "code": "method_not_allowed"}`)
+		if allow := res.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
+			t.Errorf("Allow = %q, want GET and POST", allow)
+		}
+		res = e.do(req{method: "GET", path: "/api/auth/login/"})
+		res.expect(t, 405)
+		if allow := res.Header.Get("Allow"); !strings.Contains(allow, "POST") {
+			t.Errorf("Allow = %q, want POST", allow)
+		}
+	})
+}
+
+func TestUnknownRouteIsJSON404(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		e.do(req{method: "GET", path: "/api/nothing-here/"}).expectBody(t, 404, notFoundBody)
+		e.do(req{method: "GET", path: "/"}).expectBody(t, 404, notFoundBody)
+	})
+}
+
+func TestRequestID(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		res := e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"X-Request-ID": "abc-123"}})
+		if got := res.Header.Get("X-Request-ID"); got != "abc-123" {
+			t.Errorf("X-Request-ID = %q, want the client's abc-123", got)
+		}
+		res = e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"X-Request-ID": "bad id\" <script>"}})
+		if got := res.Header.Get("X-Request-ID"); got == "" || strings.ContainsAny(got, " <\"") {
+			t.Errorf("X-Request-ID = %q, want a fresh safe id", got)
+		}
+	})
+}
+
+func TestAllowedHosts(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		res := e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"Host": "evil.example"}})
+		res.expect(t, 400)
+		if res.Obj(t)["code"] != "invalid_host" {
+			t.Errorf("body = %s, want code invalid_host", res.Body)
+		}
+		e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"Host": "127.0.0.1:8000"}}).expect(t, 200)
+	})
+}
+
+func TestHealth(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		e.do(req{method: "GET", path: "/healthz"}).expectBody(t, 200, `{"status": "ok"}`)
+		e.do(req{method: "GET", path: "/readyz"}).expectBody(t, 200, `{"status": "ok"}`)
+	})
+}
+
+func TestServerErrorHidesCause(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		e.db.Close() // every query now fails inside the store
+		res := e.do(req{method: "GET", path: "/api/patients/?search=SECRETNAME", token: u.Access})
+		res.expectBody(t, 500, `{"detail": "A server error occurred.", "code": "server_error"}`)
+		if !strings.Contains(e.logs.String(), res.Header.Get("X-Request-ID")) {
+			t.Errorf("log does not name request id %s", res.Header.Get("X-Request-ID"))
+		}
+		if strings.Contains(e.logs.String(), "SECRETNAME") {
+			t.Errorf("log contains a query value: %s", e.logs.String())
+		}
+		e.do(req{method: "GET", path: "/readyz"}).expect(t, 503)
+	})
+}

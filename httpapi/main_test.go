@@ -1,0 +1,254 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/clinicapi/healthcare/httpapi"
+	"github.com/clinicapi/healthcare/jwt"
+	"github.com/clinicapi/healthcare/password"
+	"github.com/clinicapi/healthcare/sqlstore"
+	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
+)
+
+func TestMain(m *testing.M) { sqlstoretest.Main(m) }
+
+// cheapHash keeps the tests fast; production parameters are tested in password.
+var cheapHash = password.Params{MemoryKiB: 64, Time: 1, Threads: 1}
+
+var testPolicy = func() *password.Policy {
+	p, err := password.NewPolicy()
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
+
+// env is the real server on a real database of one engine.
+type env struct {
+	t       *testing.T
+	handler http.Handler
+	db      *sqlstore.DB
+	signer  *jwt.Signer
+	logs    *bytes.Buffer
+	seq     *atomic.Int64
+}
+
+// forEachEngine runs fn against a fresh server on each engine.
+func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Helper()
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		fn(t, newEnv(t, db))
+	})
+}
+
+func newEnv(t *testing.T, db *sqlstore.DB) *env {
+	t.Helper()
+	hasher, err := password.NewHasher(cheapHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := jwt.NewSigner([]byte("test-secret-key-test-secret-key-0123"), 5*time.Minute, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &bytes.Buffer{}
+	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
+	h := httpapi.NewServer(logger, httpapi.Config{AllowedHosts: []string{"localhost", "127.0.0.1"}}, httpapi.Services{
+		Auth:        sqlstore.NewAuthService(db, hasher, testPolicy, signer),
+		Patients:    sqlstore.NewPatientService(db),
+		Doctors:     sqlstore.NewDoctorService(db),
+		Assignments: sqlstore.NewAssignmentService(db),
+		Ready:       db.Ping,
+	})
+	return &env{t: t, handler: h, db: db, signer: signer, logs: logs, seq: &atomic.Int64{}}
+}
+
+// lockedWriter lets parallel requests share one log buffer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// response is what a request got back.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic value.
+func (r *response) JSON(t *testing.T) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(r.Body, &v); err != nil {
+		t.Fatalf("response body is not JSON: %v: %s", err, r.Body)
+	}
+	return v
+}
+
+// Obj decodes the body as a JSON object.
+func (r *response) Obj(t *testing.T) map[string]any {
+	t.Helper()
+	m, ok := r.JSON(t).(map[string]any)
+	if !ok {
+		t.Fatalf("response body is not a JSON object: %s", r.Body)
+	}
+	return m
+}
+
+// req describes a request: body may be a string (sent as is) or any value
+// (sent as JSON).
+type req struct {
+	method, path string
+	body         any
+	token        string
+	header       map[string]string
+}
+
+func (e *env) do(r req) *response {
+	e.t.Helper()
+	var body io.Reader
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		body = bytes.NewReader(raw)
+	}
+	hr := httptest.NewRequest(r.method, r.path, body)
+	hr.Host = "localhost"
+	if r.body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, v := range r.header {
+		if k == "Host" {
+			hr.Host = v
+			continue
+		}
+		if v == "" {
+			hr.Header.Del(k)
+		} else {
+			hr.Header.Set(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, hr)
+	res := rec.Result()
+	b, _ := io.ReadAll(res.Body)
+	if res.Header.Get("X-Request-ID") == "" {
+		e.t.Errorf("%s %s: no X-Request-ID", r.method, r.path)
+	}
+	return &response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// expect checks the status, failing with the body for context.
+func (r *response) expect(t *testing.T, status int) *response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status = %d, want %d; body: %s", r.Status, status, r.Body)
+	}
+	return r
+}
+
+// expectBody checks status and the whole JSON body.
+func (r *response) expectBody(t *testing.T, status int, want string) {
+	t.Helper()
+	r.expect(t, status)
+	var w any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("bad want JSON: %v", err)
+	}
+	if diff := cmp.Diff(w, r.JSON(t)); diff != "" {
+		t.Errorf("body mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// user is an account with its tokens.
+type user struct {
+	ID       int64
+	Username string
+	Access   string
+	Refresh  string
+}
+
+const strongPassword = "c0rrect-h0rse-battery"
+
+// newUser registers and logs in a fresh account.
+func (e *env) newUser() user {
+	e.t.Helper()
+	n := e.seq.Add(1)
+	name := fmt.Sprintf("user%d", n)
+	reg := e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
+		"username": name, "email": name + "@example.com", "password": strongPassword,
+	}}).expect(e.t, 201).Obj(e.t)
+	tok := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{
+		"username": name, "password": strongPassword,
+	}}).expect(e.t, 200).Obj(e.t)
+	return user{ID: int64(reg["id"].(float64)), Username: name, Access: tok["access"].(string), Refresh: tok["refresh"].(string)}
+}
+
+// newPatient creates a patient for u and returns its id.
+func (e *env) newPatient(u user, fields map[string]any) int64 {
+	e.t.Helper()
+	n := e.seq.Add(1)
+	body := map[string]any{"first_name": "Jon", "last_name": "Doe", "email": fmt.Sprintf("p%d@example.com", n), "dob": "1990-01-01"}
+	for k, v := range fields {
+		body[k] = v
+	}
+	p := e.do(req{method: "POST", path: "/api/patients/", token: u.Access, body: body}).expect(e.t, 201).Obj(e.t)
+	return int64(p["id"].(float64))
+}
+
+// newDoctor creates a doctor and returns its id.
+func (e *env) newDoctor(u user, fields map[string]any) int64 {
+	e.t.Helper()
+	n := e.seq.Add(1)
+	body := map[string]any{"first_name": "Alice", "last_name": "Smith", "email": fmt.Sprintf("d%d@clinic.com", n), "specialization": "Cardiology"}
+	for k, v := range fields {
+		body[k] = v
+	}
+	d := e.do(req{method: "POST", path: "/api/doctors/", token: u.Access, body: body}).expect(e.t, 201).Obj(e.t)
+	return int64(d["id"].(float64))
+}
+
+func (e *env) assign(u user, patient, doctor int64) int64 {
+	e.t.Helper()
+	a := e.do(req{method: "POST", path: "/api/mappings/", token: u.Access,
+		body: map[string]any{"patient": patient, "doctor": doctor}}).expect(e.t, 201).Obj(e.t)
+	return int64(a["id"].(float64))
+}
+
+const (
+	notFoundBody      = `{"detail": "Not found.", "code": "not_found"}`
+	notAuthBody       = `{"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}`
+	tokenInvalidBody  = `{"detail": "Token is invalid or expired", "code": "token_not_valid"}`
+	noActiveAccountBd = `{"detail": "No active account found with the given credentials", "code": "no_active_account"}`
+)
