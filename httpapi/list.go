@@ -89,8 +89,10 @@ func newPage[T any](r *http.Request, opt healthcare.ListOptions, total int, item
 	return p
 }
 
+// pageURL links to another page of the same list, with the trailing slash of
+// the Django design's canonical URLs (the router strips it from r).
 func pageURL(r *http.Request, page int) string {
-	u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path}
+	u := url.URL{Scheme: "http", Host: r.Host, Path: strings.TrimSuffix(r.URL.Path, "/") + "/"}
 	if r.TLS != nil {
 		u.Scheme = "https"
 	}

@@ -57,10 +57,13 @@ CREATE TABLE doctors (
 );
 CREATE INDEX doctors_specialization_key_idx ON doctors (specialization_key, id);
 
+-- doctor_id takes the default NO ACTION, not RESTRICT: both refuse to delete
+-- an assigned doctor, but SQLite reports RESTRICT as a trigger error (1811)
+-- and NO ACTION as the foreign-key error (787) the store maps to 409.
 CREATE TABLE assignments (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     patient_id INTEGER NOT NULL REFERENCES patients (id) ON DELETE CASCADE,
-    doctor_id  INTEGER NOT NULL REFERENCES doctors (id) ON DELETE RESTRICT,
+    doctor_id  INTEGER NOT NULL REFERENCES doctors (id),
     created_at DATETIME NOT NULL,
     CONSTRAINT assignments_patient_doctor_unique UNIQUE (patient_id, doctor_id)
 );

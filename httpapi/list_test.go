@@ -1,0 +1,128 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestPagination(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		var ids []int64
+		for i := range 25 {
+			ids = append(ids, e.newPatient(u, map[string]any{"last_name": fmt.Sprintf("L%02d", i)}))
+		}
+		page1 := e.do(req{method: "GET", path: "/api/patients/", token: u.Access}).expect(t, 200).Obj(t)
+		if page1["count"].(float64) != 25 || len(page1["results"].([]any)) != 20 || page1["previous"] != nil {
+			t.Fatalf("page 1 = count %v, %d results, previous %v", page1["count"], len(page1["results"].([]any)), page1["previous"])
+		}
+		if page1["next"] != "http://localhost/api/patients/?page=2" {
+			t.Errorf("next = %v", page1["next"])
+		}
+		if first := page1["results"].([]any)[0].(map[string]any)["id"].(float64); first != float64(ids[0]) {
+			t.Errorf("default order: first id %v, want %d", first, ids[0])
+		}
+		page2 := e.do(req{method: "GET", path: "/api/patients/?page=2", token: u.Access}).expect(t, 200).Obj(t)
+		if len(page2["results"].([]any)) != 5 || page2["next"] != nil || page2["previous"] != "http://localhost/api/patients/" {
+			t.Errorf("page 2 = %d results, next %v, previous %v", len(page2["results"].([]any)), page2["next"], page2["previous"])
+		}
+		small := e.do(req{method: "GET", path: "/api/patients/?page_size=10&page=2&ordering=-id", token: u.Access}).expect(t, 200).Obj(t)
+		if small["next"] != "http://localhost/api/patients/?ordering=-id&page=3&page_size=10" ||
+			small["previous"] != "http://localhost/api/patients/?ordering=-id&page_size=10" {
+			t.Errorf("links = %v / %v", small["next"], small["previous"])
+		}
+		if got := small["results"].([]any)[0].(map[string]any)["id"].(float64); got != float64(ids[14]) {
+			t.Errorf("page 2 of 10 by -id starts at %v, want %d", got, ids[14])
+		}
+		big := e.do(req{method: "GET", path: "/api/patients/?page_size=100000", token: u.Access}).expect(t, 200).Obj(t)
+		if len(big["results"].([]any)) != 25 {
+			t.Errorf("page_size clamp: %d results", len(big["results"].([]any)))
+		}
+		e.do(req{method: "GET", path: "/api/patients/?page=3", token: u.Access}).
+			expectBody(t, 404, `{"detail": "Invalid page.", "code": "not_found"}`)
+		e.do(req{method: "GET", path: "/api/patients/?page=abc", token: u.Access}).
+			expectBody(t, 400, `{"page": ["A valid integer is required."]}`)
+		e.do(req{method: "GET", path: "/api/patients/?page=0", token: u.Access}).
+			expectBody(t, 400, `{"page": ["Ensure this value is greater than or equal to 1."]}`)
+		e.do(req{method: "GET", path: "/api/patients/?page_size=x", token: u.Access}).
+			expectBody(t, 400, `{"page_size": ["A valid integer is required."]}`)
+		e.do(req{method: "GET", path: "/api/patients/?page=99999999999999999999999", token: u.Access}).expect(t, 400)
+
+		// An empty first page is a page, not a 404.
+		empty := e.newUser()
+		e.do(req{method: "GET", path: "/api/patients/", token: empty.Access}).
+			expectBody(t, 200, `{"count": 0, "next": null, "previous": null, "results": []}`)
+	})
+}
+
+func TestSearchAndOrdering(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		e.newPatient(u, map[string]any{"first_name": "Zoë", "last_name": "Adams", "email": "zoe@example.com", "dob": "1970-01-01"})
+		e.newPatient(u, map[string]any{"first_name": "Mark", "last_name": "Brown", "email": "mark@mail.org", "dob": "1990-01-01"})
+		e.newPatient(u, map[string]any{"first_name": "Anna", "last_name": "Zöller", "email": "anna_z@example.com", "dob": "1980-01-01"})
+		names := func(path string) []string {
+			t.Helper()
+			body := e.do(req{method: "GET", path: path, token: u.Access}).expect(t, 200).Obj(t)
+			var out []string
+			for _, r := range body["results"].([]any) {
+				out = append(out, r.(map[string]any)["first_name"].(string))
+			}
+			return out
+		}
+		tests := []struct{ path, want string }{
+			{"/api/patients/?search=BROWN", "Mark"},
+			{"/api/patients/?search=example.com", "Zoë Anna"},
+			{"/api/patients/?search=ZÖLLER", "Anna"},
+			{"/api/patients/?search=zoë%20adams", "Zoë"},
+			{"/api/patients/?search=anna%20brown", ""},
+			{"/api/patients/?search=_", "Anna"},
+			{"/api/patients/?search=%25", ""},
+			{"/api/patients/?ordering=dob", "Zoë Anna Mark"},
+			{"/api/patients/?ordering=-dob", "Mark Anna Zoë"},
+			{"/api/patients/?ordering=last_name", "Zoë Mark Anna"},
+			{"/api/patients/?ordering=-email,id", "Zoë Mark Anna"},
+		}
+		for _, tt := range tests {
+			if got := strings.Join(names(tt.path), " "); got != tt.want {
+				t.Errorf("GET %s = %q, want %q", tt.path, got, tt.want)
+			}
+		}
+		e.do(req{method: "GET", path: "/api/patients/?ordering=password", token: u.Access}).
+			expectBody(t, 400, `{"ordering": ["Unknown ordering field \"password\". Use one of: id, first_name, last_name, email, dob, created_at, updated_at."]}`)
+		e.do(req{method: "GET", path: "/api/patients/?ordering=id%3Bdrop%20table%20patients", token: u.Access}).expect(t, 400)
+		e.do(req{method: "GET", path: "/api/doctors/?ordering=owner"}).expect(t, 400)
+		e.do(req{method: "GET", path: "/api/mappings/?ordering=-doctor", token: u.Access}).expect(t, 200)
+	})
+}
+
+func TestDoctorFilters(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		e.newDoctor(u, map[string]any{"first_name": "Ann", "last_name": "Heart", "specialization": "Cardiology"})
+		e.newDoctor(u, map[string]any{"first_name": "Ben", "last_name": "Brain", "specialization": "Neurology"})
+		e.newDoctor(u, map[string]any{"first_name": "Cat", "last_name": "Pulse", "specialization": "cardiology"})
+		names := func(path string) string {
+			t.Helper()
+			body := e.do(req{method: "GET", path: path}).expect(t, 200).Obj(t)
+			var out []string
+			for _, r := range body["results"].([]any) {
+				out = append(out, r.(map[string]any)["first_name"].(string))
+			}
+			return strings.Join(out, " ")
+		}
+		for _, tt := range []struct{ path, want string }{
+			{"/api/doctors/?specialization=Cardiology", "Ann Cat"},
+			{"/api/doctors/?specialization=neuro", ""},
+			{"/api/doctors/?search=neuro", "Ben"},
+			{"/api/doctors/?search=cardio&ordering=-first_name", "Cat Ann"},
+			{"/api/doctors/?specialization=Cardiology&search=pulse", "Cat"},
+			{"/api/doctors/?ordering=specialization,first_name", "Ann Ben Cat"},
+		} {
+			if got := names(tt.path); got != tt.want {
+				t.Errorf("GET %s = %q, want %q", tt.path, got, tt.want)
+			}
+		}
+	})
+}
