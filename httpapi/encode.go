@@ -87,9 +87,6 @@ type object struct {
 	errs healthcare.FieldErrors
 }
 
-// has reports whether the body holds the key.
-func (o *object) has(key string) bool { _, ok := o.raw[key]; return ok }
-
 // str reads a string field. A missing field is an error only if required;
 // an empty one only if !allowBlank. Numbers are taken as their text, as
 // DRF's CharField does. Leading and trailing spaces are trimmed if trim.

@@ -124,18 +124,39 @@ func PostgresURL(t testing.TB) string {
 	if _, err := adm.ExecContext(ctx, "CREATE DATABASE "+name+" TEMPLATE "+templateName); err != nil {
 		t.Fatalf("clone template: %v", err)
 	}
-	t.Cleanup(func() {
-		adm, err := admin(context.Background())
-		if err != nil {
-			t.Errorf("drop test database: %v", err)
-			return
-		}
-		defer adm.Close()
-		if _, err := adm.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database: %v", err)
-		}
-	})
+	t.Cleanup(func() { dropDatabase(t, name) })
 	return withDatabase(name)
+}
+
+// EmptyPostgresURL creates a fresh PostgreSQL database with no tables, for
+// tests of migrations themselves, and returns its URL.
+func EmptyPostgresURL(t testing.TB) string {
+	t.Helper()
+	PostgresURL(t) // skips or fails as it does when there is no server
+	ctx := context.Background()
+	adm, err := admin(ctx)
+	if err != nil {
+		t.Fatalf("connect to PostgreSQL: %v", err)
+	}
+	defer adm.Close()
+	name := randomName("hc_empty_")
+	if _, err := adm.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() { dropDatabase(t, name) })
+	return withDatabase(name)
+}
+
+func dropDatabase(t testing.TB, name string) {
+	adm, err := admin(context.Background())
+	if err != nil {
+		t.Errorf("drop test database: %v", err)
+		return
+	}
+	defer adm.Close()
+	if _, err := adm.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		t.Errorf("drop test database: %v", err)
+	}
 }
 
 // SQLiteURL returns the URL of a new database file in a temporary folder.
