@@ -48,9 +48,14 @@ type claims struct {
 
 // Issue signs a new token of tokenType for userID.
 func (s *Signer) Issue(tokenType string, userID int64, now time.Time) (string, healthcare.TokenClaims, error) {
-	ttl := s.accessTTL
-	if tokenType == healthcare.RefreshToken {
+	var ttl time.Duration
+	switch tokenType {
+	case healthcare.AccessToken:
+		ttl = s.accessTTL
+	case healthcare.RefreshToken:
 		ttl = s.refreshTTL
+	default:
+		return "", healthcare.TokenClaims{}, fmt.Errorf("jwt: unknown token type %q", tokenType)
 	}
 	var jti [16]byte
 	if _, err := rand.Read(jti[:]); err != nil {

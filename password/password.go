@@ -81,9 +81,10 @@ func (h *Hasher) Verify(hash, password string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
 		return false, errMalformed
 	}
-	// A stored hash is trusted input, but a corrupted one must not make us
-	// allocate gigabytes.
-	if p.MemoryKiB > 1<<21 || p.Time > 64 || p.Threads < 1 {
+	// A stored hash is trusted input, but a corrupted one must neither panic
+	// argon2 nor make every login allocate gigabytes: 256 MiB is over ten
+	// times what any sane configuration asks.
+	if p.MemoryKiB > 256<<10 || p.MemoryKiB < 8*uint32(p.Threads) || p.Time < 1 || p.Time > 64 || p.Threads < 1 {
 		return false, errMalformed
 	}
 	salt, err := b64.DecodeString(parts[4])

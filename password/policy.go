@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/clinicapi/healthcare"
@@ -84,7 +85,8 @@ func isNumeric(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if r < '0' || r > '9' {
+		// Any script's digits, as Python's str.isdigit() in Django's check.
+		if !unicode.IsDigit(r) {
 			return false
 		}
 	}

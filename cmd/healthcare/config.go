@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -57,8 +58,11 @@ func loadEnv(getenv func(string) string, path string) (func(string) string, erro
 			return nil, fmt.Errorf("%s line %d: want KEY=VALUE", path, n)
 		}
 		value = strings.TrimSpace(value)
-		if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
-			value = value[1 : len(value)-1]
+		if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') {
+			// A quoted value ends at its closing quote; a comment may follow.
+			if end := strings.IndexByte(value[1:], value[0]); end >= 0 {
+				value = value[1 : end+1]
+			}
 		} else if i := strings.Index(value, " #"); i >= 0 {
 			value = strings.TrimSpace(value[:i])
 		}
@@ -155,10 +159,16 @@ func databaseURL(getenv func(string) string) (string, error) {
 	}
 	host := envOr(getenv, "DB_HOST", "localhost")
 	port := envOr(getenv, "DB_PORT", "5432")
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 || port[0] == '+' {
 		return "", fmt.Errorf("DB_PORT: want a port number, got %q", port)
 	}
 	u := url.URL{Scheme: "postgres", Host: net.JoinHostPort(host, port), Path: "/" + name}
+	if strings.HasPrefix(host, "/") {
+		// A socket directory, as Django and libpq allow.
+		u.Host = ""
+		u.RawQuery = url.Values{"host": {host}, "port": {port}}.Encode()
+	}
 	if user := getenv("DB_USER"); user != "" {
 		if pw := getenv("DB_PASSWORD"); pw != "" {
 			u.User = url.UserPassword(user, pw)
@@ -234,8 +244,8 @@ func parseDuration(getenv func(string) string, key string, def time.Duration) (t
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		n, nerr := strconv.Atoi(v)
-		if nerr != nil {
+		n, nerr := strconv.ParseInt(v, 10, 64)
+		if nerr != nil || n > int64(math.MaxInt64/time.Second) {
 			return 0, fmt.Errorf("%s: want a duration such as 5m or 300, got %q", key, v)
 		}
 		d = time.Duration(n) * time.Second
