@@ -61,7 +61,7 @@ func parseDSN(url string) (*dialect, string, error) {
 }
 
 func (d *dialect) migrationsFS() (fs.FS, error) {
-	return fs.Sub(migrationsFS, d.migrations)
+	return fs.Sub(MigrationsFS, d.migrations)
 }
 
 // violation is the kind of constraint a statement broke.

@@ -12,8 +12,10 @@ import (
 	"time"
 )
 
+// MigrationsFS holds the migrations of both engines, one folder each.
+//
 //go:embed migrations
-var migrationsFS embed.FS
+var MigrationsFS embed.FS
 
 // Options tune the connection pool.
 type Options struct {

@@ -1,0 +1,67 @@
+package sqlstore_test
+
+import (
+	"context"
+	"io/fs"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/clinicapi/healthcare/sqlstore"
+	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
+)
+
+func TestMain(m *testing.M) { sqlstoretest.Main(m) }
+
+func TestMigrationsMatchAcrossEngines(t *testing.T) {
+	files := func(dir string) []string {
+		entries, err := fs.ReadDir(sqlstore.MigrationsFS, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	if diff := cmp.Diff(files("migrations/postgres"), files("migrations/sqlite")); diff != "" {
+		t.Errorf("migration files mismatch (-postgres +sqlite):\n%s", diff)
+	}
+
+	ctx := context.Background()
+	pg := sqlstoretest.Open(t, sqlstoretest.PostgresURL(t))
+	lite := sqlstoretest.Open(t, sqlstoretest.SQLiteURL(t))
+	pgCols, err := pg.Columns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	liteCols, err := lite.Columns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pgCols) == 0 {
+		t.Fatal("no tables after migrating")
+	}
+	if diff := cmp.Diff(pgCols, liteCols); diff != "" {
+		t.Errorf("schema mismatch (-postgres +sqlite):\n%s", diff)
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		n, err := db.Migrate(context.Background())
+		if err != nil || n != 0 {
+			t.Errorf("second Migrate() = %d, %v; want 0, nil", n, err)
+		}
+		status, err := db.MigrationStatus(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range status {
+			if !s.Applied {
+				t.Errorf("migration %d not applied", s.Version)
+			}
+		}
+	})
+}
