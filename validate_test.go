@@ -1,0 +1,104 @@
+package healthcare_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/clinicapi/healthcare"
+)
+
+func TestValidEmail(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"a@b.com", true},
+		{"first.last+tag@sub.example.org", true},
+		{"user@localhost", true},
+		{"o'brien@example.ie", true},
+		{"", false},
+		{"plain", false},
+		{"a@", false},
+		{"@b.com", false},
+		{"a@b", false},
+		{"a b@c.com", false},
+		{"a..b@c.com", false},
+		{".a@c.com", false},
+		{"a@-b.com", false},
+		{"a@b..com", false},
+		{"Jon <jon@example.com>", false},
+		{"a@b.c", false},
+	} {
+		if got := healthcare.ValidEmail(tt.in); got != tt.want {
+			t.Errorf("ValidEmail(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPatientValidate(t *testing.T) {
+	today := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	ok := healthcare.Patient{FirstName: "A", LastName: "B", Email: "a@b.com", DOB: today}
+	if err := ok.Validate(today); err != nil {
+		t.Errorf("Validate(valid patient born today) = %v", err)
+	}
+	bad := healthcare.Patient{FirstName: "", LastName: string(make([]rune, 101)), Email: "x", DOB: today.AddDate(0, 0, 1)}
+	err := bad.Validate(today)
+	var e *healthcare.Error
+	if !asError(err, &e) {
+		t.Fatalf("Validate(bad) = %v, want *Error", err)
+	}
+	want := map[string][]string{
+		"first_name": {"This field may not be blank."},
+		"last_name":  {"Ensure this field has no more than 100 characters."},
+		"email":      {"Enter a valid email address."},
+		"dob":        {"Date of birth cannot be in the future."},
+	}
+	if diff := cmp.Diff(want, e.Fields); diff != "" {
+		t.Errorf("Validate(bad) fields mismatch (-want +got):\n%s", diff)
+	}
+	if e.Code != healthcare.EINVALID {
+		t.Errorf("code = %q", e.Code)
+	}
+}
+
+func TestIfMatch(t *testing.T) {
+	var none *healthcare.IfMatch
+	for _, tt := range []struct {
+		m       *healthcare.IfMatch
+		version int64
+		want    bool
+	}{
+		{none, 3, true},
+		{&healthcare.IfMatch{Any: true}, 3, true},
+		{&healthcare.IfMatch{Versions: []int64{1, 3}}, 3, true},
+		{&healthcare.IfMatch{Versions: []int64{1}}, 3, false},
+		{&healthcare.IfMatch{Versions: []int64{}}, 3, false},
+	} {
+		if got := tt.m.Matches(tt.version); got != tt.want {
+			t.Errorf("%+v.Matches(%d) = %v, want %v", tt.m, tt.version, got, tt.want)
+		}
+	}
+}
+
+func TestErrorCode(t *testing.T) {
+	wrapped := wrap(healthcare.Errorf(healthcare.ENOTFOUND, "Not found."))
+	if got := healthcare.ErrorCode(wrapped); got != healthcare.ENOTFOUND {
+		t.Errorf("ErrorCode(wrapped not found) = %q", got)
+	}
+	if got := healthcare.ErrorCode(errPlain); got != healthcare.EINTERNAL {
+		t.Errorf("ErrorCode(plain error) = %q, want %q", got, healthcare.EINTERNAL)
+	}
+	if got := healthcare.ErrorCode(nil); got != "" {
+		t.Errorf("ErrorCode(nil) = %q", got)
+	}
+	if msg := healthcare.ErrorMessage(errPlain); msg != "A server error occurred." {
+		t.Errorf("ErrorMessage(plain) = %q leaks the cause", msg)
+	}
+	// The error text names fields only, never the messages that may quote input.
+	e := healthcare.FieldError("email", "secret@example.com is taken")
+	if got := e.Error(); got != "healthcare error: code=invalid fields=[email]" {
+		t.Errorf("Error() = %q", got)
+	}
+}
