@@ -71,6 +71,7 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 		Patients:    sqlstore.NewPatientService(db),
 		Doctors:     sqlstore.NewDoctorService(db),
 		Assignments: sqlstore.NewAssignmentService(db),
+		Audit:       sqlstore.NewAuditService(db),
 		Ready:       db.Ping,
 	})
 	return &env{t: t, handler: h, db: db, signer: signer, logs: logs, seq: &atomic.Int64{}}

@@ -36,6 +36,8 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, svc Services) {
 	mux.Handle("GET /api/mappings/{id}", auth(handlePatientDoctors(logger, svc.Assignments)))
 	mux.Handle("DELETE /api/mappings/{id}", auth(handleAssignmentDelete(logger, svc.Assignments)))
 
+	mux.Handle("GET /api/audit", auth(handleAuditList(logger, svc.Audit)))
+
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, svc.Ready))
 }

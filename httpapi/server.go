@@ -22,6 +22,7 @@ type Services struct {
 	Patients    healthcare.PatientService
 	Doctors     healthcare.DoctorService
 	Assignments healthcare.AssignmentService
+	Audit       healthcare.AuditService
 	// Ready reports whether the service can serve, for /readyz.
 	Ready func(ctx context.Context) error
 }

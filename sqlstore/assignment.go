@@ -32,8 +32,10 @@ func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.
 	if err != nil {
 		return err
 	}
+	ev := newEvent(ctx, healthcare.ActionAssignmentCreate, "assignment", 0)
+	ev.PatientID = a.PatientID
 	lock := s.db.dialect.forShare // neither row may vanish before the insert
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		errs := healthcare.FieldErrors{}
 		if _, err := findPatient(ctx, tx, owner, a.PatientID, lock); healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
 			errs.Add("patient", invalidPK(a.PatientID))
@@ -56,8 +58,13 @@ func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.
 		} else if err != nil {
 			return fmt.Errorf("insert assignment: %w", err)
 		}
-		return nil
+		ev.ObjectID, ev.OwnerID = a.ID, owner
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
+	if err != nil {
+		return s.db.audit.recordFailure(ctx, ev, err)
+	}
+	return nil
 }
 
 var assignmentOrder = map[string]string{
@@ -81,32 +88,51 @@ func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.
 	if err := q.page(opt, assignmentOrder, "a.id"); err != nil {
 		return nil, 0, err
 	}
+	ev := newEvent(ctx, healthcare.ActionAssignmentList, "assignment", 0)
+	list, total, err := s.findAssignments(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	if total, err = pageResult(opt, len(list), total); err != nil {
+		return nil, 0, s.db.audit.recordFailure(ctx, ev, err)
+	}
+	ev.OwnerID = owner
+	seen := map[int64]bool{}
+	for _, a := range list {
+		if !seen[a.PatientID] {
+			seen[a.PatientID] = true
+			ev.PatientIDs = append(ev.PatientIDs, a.PatientID)
+		}
+	}
+	if err := s.db.audit.record(ctx, ev); err != nil {
+		return nil, 0, err
+	}
+	return list, total, nil
+}
+
+func (s *AssignmentService) findAssignments(ctx context.Context, q *query) ([]*healthcare.Assignment, int, error) {
+	rows, err := s.db.db.QueryContext(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find assignments: %w", err)
+	}
+	defer rows.Close()
 	var (
 		list  []*healthcare.Assignment
 		total int
 	)
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
-			return fmt.Errorf("find assignments: %w", err)
+	for rows.Next() {
+		a := &healthcare.Assignment{Doctor: &healthcare.Doctor{}}
+		if err := rows.Scan(&a.ID, &a.PatientID, &a.DoctorID, &a.CreatedAt,
+			&a.Doctor.FirstName, &a.Doctor.LastName, &a.Doctor.Specialization, &total); err != nil {
+			return nil, 0, fmt.Errorf("scan assignment: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			a := &healthcare.Assignment{Doctor: &healthcare.Doctor{}}
-			if err := rows.Scan(&a.ID, &a.PatientID, &a.DoctorID, &a.CreatedAt,
-				&a.Doctor.FirstName, &a.Doctor.LastName, &a.Doctor.Specialization, &total); err != nil {
-				return fmt.Errorf("scan assignment: %w", err)
-			}
-			a.Doctor.ID, a.CreatedAt = a.DoctorID, a.CreatedAt.UTC()
-			list = append(list, a)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, 0, err
+		a.Doctor.ID, a.CreatedAt = a.DoctorID, a.CreatedAt.UTC()
+		list = append(list, a)
 	}
-	total, err = pageResult(opt, len(list), total)
-	return list, total, err
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find assignments: %w", err)
+	}
+	return list, total, nil
 }
 
 var patientDoctorOrder = orderColumns("d.", healthcare.DoctorOrderFields)
@@ -130,16 +156,25 @@ func (s *AssignmentService) FindDoctorsOfPatient(ctx context.Context, patientID 
 	if err := q.page(opt, patientDoctorOrder, "d.id"); err != nil {
 		return nil, 0, err
 	}
+	ev := newEvent(ctx, healthcare.ActionAssignmentList, "patient", patientID)
+	ev.PatientID = patientID
 	// An empty list must not hide that the patient is not the caller's.
-	patientExists := func(tx *sql.Tx) error {
-		_, err := findPatient(ctx, tx, owner, patientID, "")
-		return err
+	if _, err := findPatient(ctx, s.db.db, owner, patientID, ""); err != nil {
+		return nil, 0, s.db.audit.recordFailure(ctx, ev, err)
 	}
-	return s.db.findDoctors(ctx, opt, q, patientExists)
+	doctors, total, err := s.db.findDoctors(ctx, opt, q)
+	if err != nil {
+		return nil, 0, s.db.audit.recordFailure(ctx, ev, err)
+	}
+	ev.OwnerID = owner
+	if err := s.db.audit.record(ctx, ev); err != nil {
+		return nil, 0, err
+	}
+	return doctors, total, nil
 }
 
 const deleteAssignmentSQL = `DELETE FROM assignments
-WHERE id = $1 AND patient_id IN (SELECT id FROM patients WHERE owner_id = $2)`
+WHERE id = $1 AND patient_id IN (SELECT id FROM patients WHERE owner_id = $2) RETURNING patient_id`
 
 // DeleteAssignment removes an assignment of one of the caller's patients.
 func (s *AssignmentService) DeleteAssignment(ctx context.Context, id int64) error {
@@ -147,16 +182,19 @@ func (s *AssignmentService) DeleteAssignment(ctx context.Context, id int64) erro
 	if err != nil {
 		return err
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, deleteAssignmentSQL, id, owner)
-		if err != nil {
-			return fmt.Errorf("delete assignment: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("delete assignment: %w", err)
-		} else if n == 0 {
+	ev := newEvent(ctx, healthcare.ActionAssignmentDelete, "assignment", id)
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, deleteAssignmentSQL, id, owner).Scan(&ev.PatientID)
+		if isNoRows(err) {
 			return errNotFound()
+		} else if err != nil {
+			return fmt.Errorf("delete assignment: %w", err)
 		}
-		return nil
+		ev.OwnerID = owner
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
+	if err != nil {
+		return s.db.audit.recordFailure(ctx, ev, err)
+	}
+	return nil
 }

@@ -44,6 +44,15 @@ func (s *AuthService) CreateSuperuser(ctx context.Context, r healthcare.Registra
 }
 
 func (s *AuthService) createUser(ctx context.Context, r healthcare.Registration, staff bool) (*healthcare.User, error) {
+	ev := newEvent(ctx, healthcare.ActionRegister, "user", 0)
+	u, err := s.insertUser(ctx, r, staff, ev)
+	if err != nil {
+		return nil, s.db.audit.recordFailure(ctx, ev, err)
+	}
+	return u, nil
+}
+
+func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration, staff bool, ev *healthcare.AuditEvent) (*healthcare.User, error) {
 	errs := r.Validate()
 	if r.Password != "" {
 		for _, msg := range s.policy.Check(r.Password, r) {
@@ -68,7 +77,13 @@ func (s *AuthService) createUser(ctx context.Context, r healthcare.Registration,
 		Username: r.Username, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
 		IsActive: true, IsStaff: staff, DateJoined: s.db.now(), PasswordHash: hash,
 	}
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, u) })
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+		if err := insertUser(ctx, tx, u); err != nil {
+			return err
+		}
+		ev.ActorID, ev.ObjectID = u.ID, u.ID
+		return s.db.audit.insertTx(ctx, tx, ev)
+	})
 	if classify(err) == uniqueViolation {
 		// A concurrent registration took the name between check and insert;
 		// the constraint caught it, now say which field.
@@ -84,8 +99,10 @@ func (s *AuthService) createUser(ctx context.Context, r healthcare.Registration,
 
 // Login issues a token pair for an active account's credentials.
 func (s *AuthService) Login(ctx context.Context, login, password string) (*healthcare.TokenPair, error) {
+	failed := newEvent(ctx, healthcare.ActionLoginFailed, "user", 0)
+	failed.SubjectHash = s.db.subjectHash(login)
 	if len(password) > healthcare.MaxPasswordBytes {
-		return nil, errNoActiveAccount()
+		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
 	}
 	u, err := findUserByLogin(ctx, s.db.db, login)
 	if err != nil {
@@ -93,23 +110,29 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 	}
 	if u == nil {
 		s.hasher.VerifyDummy(password)
-		return nil, errNoActiveAccount()
+		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
 	}
 	ok, err := s.hasher.Verify(u.PasswordHash, password)
 	if err != nil {
 		return nil, fmt.Errorf("verify password of user %d: %w", u.ID, err)
 	}
 	if !ok || !u.IsActive {
-		return nil, errNoActiveAccount()
+		// The account's owner sees attempts on it in their audit trail.
+		failed.ObjectID, failed.OwnerID = u.ID, u.ID
+		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
 	}
+	ev := newEvent(ctx, healthcare.ActionLogin, "user", u.ID)
+	ev.ActorID = u.ID
 	var pair *healthcare.TokenPair
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		family, err := newFamily()
 		if err != nil {
 			return err
 		}
-		pair, err = s.issuePair(ctx, tx, u.ID, family)
-		return err
+		if pair, err = s.issuePair(ctx, tx, u.ID, family); err != nil {
+			return err
+		}
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
 	return pair, err
 }
@@ -143,11 +166,14 @@ func newFamily() (string, error) {
 // pair in the same family is issued. A token presented after it was
 // revoked means it leaked, so its whole family is revoked.
 func (s *AuthService) Refresh(ctx context.Context, refresh string) (*healthcare.TokenPair, error) {
+	ev := newEvent(ctx, healthcare.ActionRefresh, "token", 0)
 	claims, err := s.tokens.Verify(refresh, healthcare.RefreshToken, s.db.now())
 	if err != nil {
-		return nil, err
+		return nil, s.db.audit.recordFailure(ctx, ev, err)
 	}
+	ev.ActorID, ev.ObjectType, ev.ObjectID = claims.UserID, "user", claims.UserID
 	var pair *healthcare.TokenPair
+	reused := false
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		now := s.db.now()
 		family, err := revokeRefreshToken(ctx, tx, refresh, now)
@@ -155,35 +181,50 @@ func (s *AuthService) Refresh(ctx context.Context, refresh string) (*healthcare.
 			return err
 		}
 		if family == "" {
-			// Committing the family's revocation is the point, so return nil.
-			reused, err := findRefreshFamily(ctx, tx, refresh)
-			if err != nil || reused == "" {
+			// Committing the family's revocation and its event is the point,
+			// so this returns nil and the caller answers 401.
+			stolen, err := findRefreshFamily(ctx, tx, refresh)
+			if err != nil || stolen == "" {
 				return err
 			}
-			return revokeFamily(ctx, tx, reused, now)
+			reused = true
+			if err := revokeFamily(ctx, tx, stolen, now); err != nil {
+				return err
+			}
+			reuse := newEvent(ctx, healthcare.ActionTokenReuse, "user", claims.UserID)
+			reuse.ActorID, reuse.OwnerID, reuse.Outcome = claims.UserID, claims.UserID, healthcare.OutcomeDenied
+			return s.db.audit.insertTx(ctx, tx, reuse)
 		}
 		u, err := findUserByID(ctx, tx, claims.UserID)
 		if err != nil || u == nil || !u.IsActive {
 			return err
 		}
-		pair, err = s.issuePair(ctx, tx, u.ID, family)
-		return err
+		if pair, err = s.issuePair(ctx, tx, u.ID, family); err != nil {
+			return err
+		}
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
 	if err != nil {
 		return nil, err
 	}
 	if pair == nil {
-		return nil, errTokenInvalid()
+		if reused {
+			return nil, errTokenInvalid()
+		}
+		return nil, s.db.audit.recordFailure(ctx, ev, errTokenInvalid())
 	}
 	return pair, nil
 }
 
 // Logout revokes the family of a refresh token.
 func (s *AuthService) Logout(ctx context.Context, refresh string) error {
-	if _, err := s.tokens.Verify(refresh, healthcare.RefreshToken, s.db.now()); err != nil {
-		return err
+	ev := newEvent(ctx, healthcare.ActionLogout, "token", 0)
+	claims, err := s.tokens.Verify(refresh, healthcare.RefreshToken, s.db.now())
+	if err != nil {
+		return s.db.audit.recordFailure(ctx, ev, err)
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	ev.ActorID, ev.ObjectType, ev.ObjectID = claims.UserID, "user", claims.UserID
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		family, err := findRefreshFamily(ctx, tx, refresh)
 		if err != nil {
 			return err
@@ -191,8 +232,15 @@ func (s *AuthService) Logout(ctx context.Context, refresh string) error {
 		if family == "" {
 			return errTokenInvalid()
 		}
-		return revokeFamily(ctx, tx, family, s.db.now())
+		if err := revokeFamily(ctx, tx, family, s.db.now()); err != nil {
+			return err
+		}
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
+	if err != nil {
+		return s.db.audit.recordFailure(ctx, ev, err)
+	}
+	return nil
 }
 
 // Authenticate returns the active user an access token belongs to.

@@ -32,7 +32,7 @@ func scanDoctor(row interface{ Scan(...any) error }, extra ...any) (*healthcare.
 
 const findDoctorSQL = `SELECT ` + doctorColumns + ` FROM doctors WHERE id = $1`
 
-func findDoctor(ctx context.Context, tx *sql.Tx, id int64, lock string) (*healthcare.Doctor, error) {
+func findDoctor(ctx context.Context, tx querier, id int64, lock string) (*healthcare.Doctor, error) {
 	d, err := scanDoctor(tx.QueryRowContext(ctx, findDoctorSQL+lock, id))
 	if isNoRows(err) {
 		return nil, errNotFound()
@@ -44,12 +44,7 @@ func findDoctor(ctx context.Context, tx *sql.Tx, id int64, lock string) (*health
 
 // FindDoctorByID returns one doctor.
 func (s *DoctorService) FindDoctorByID(ctx context.Context, id int64) (*healthcare.Doctor, error) {
-	var d *healthcare.Doctor
-	err := s.db.withTx(ctx, func(tx *sql.Tx) (err error) {
-		d, err = findDoctor(ctx, tx, id, "")
-		return err
-	})
-	return d, err
+	return findDoctor(ctx, s.db.db, id, "")
 }
 
 var doctorOrder = orderColumns("", healthcare.DoctorOrderFields)
@@ -71,33 +66,25 @@ func (s *DoctorService) FindDoctors(ctx context.Context, f healthcare.DoctorFilt
 }
 
 // findDoctors runs a doctor list query whose last column is the window count.
-func (db *DB) findDoctors(ctx context.Context, opt healthcare.ListOptions, q *query, before ...func(*sql.Tx) error) ([]*healthcare.Doctor, int, error) {
+func (db *DB) findDoctors(ctx context.Context, opt healthcare.ListOptions, q *query) ([]*healthcare.Doctor, int, error) {
+	rows, err := db.db.QueryContext(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find doctors: %w", err)
+	}
+	defer rows.Close()
 	var (
 		doctors []*healthcare.Doctor
 		total   int
 	)
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		for _, fn := range before {
-			if err := fn(tx); err != nil {
-				return err
-			}
-		}
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+	for rows.Next() {
+		d, err := scanDoctor(rows, &total)
 		if err != nil {
-			return fmt.Errorf("find doctors: %w", err)
+			return nil, 0, fmt.Errorf("scan doctor: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			d, err := scanDoctor(rows, &total)
-			if err != nil {
-				return fmt.Errorf("scan doctor: %w", err)
-			}
-			doctors = append(doctors, d)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, 0, err
+		doctors = append(doctors, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find doctors: %w", err)
 	}
 	total, err = pageResult(opt, len(doctors), total)
 	return doctors, total, err
@@ -120,19 +107,25 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`
 
 // CreateDoctor adds d to the directory.
 func (s *DoctorService) CreateDoctor(ctx context.Context, d *healthcare.Doctor) error {
+	ev := newEvent(ctx, healthcare.ActionDoctorCreate, "doctor", 0)
 	if err := d.Validate(); err != nil {
-		return err
+		return s.db.audit.recordFailure(ctx, ev, err)
 	}
 	now := s.db.now()
 	d.CreatedAt, d.UpdatedAt = now, now
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, insertDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Key(d.Email),
 			d.Specialization, healthcare.Key(d.Specialization), doctorSearchKey(d), now).Scan(&d.ID)
 		if err != nil {
 			return doctorWriteError("insert doctor", err)
 		}
-		return nil
+		ev.ObjectID = d.ID
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
+	if err != nil {
+		return s.db.audit.recordFailure(ctx, ev, err)
+	}
+	return nil
 }
 
 const updateDoctorSQL = `UPDATE doctors SET first_name = $1, last_name = $2, email = $3, email_key = $4,
@@ -140,6 +133,7 @@ specialization = $5, specialization_key = $6, search_key = $7, updated_at = $8 W
 
 // UpdateDoctor changes the fields set in upd.
 func (s *DoctorService) UpdateDoctor(ctx context.Context, id int64, upd healthcare.DoctorUpdate) (*healthcare.Doctor, error) {
+	ev := newEvent(ctx, healthcare.ActionDoctorUpdate, "doctor", id)
 	var d *healthcare.Doctor
 	err := s.db.withTx(ctx, func(tx *sql.Tx) (err error) {
 		if d, err = findDoctor(ctx, tx, id, s.db.dialect.forUpdate); err != nil {
@@ -155,10 +149,10 @@ func (s *DoctorService) UpdateDoctor(ctx context.Context, id int64, upd healthca
 		if err != nil {
 			return doctorWriteError("update doctor", err)
 		}
-		return nil
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.db.audit.recordFailure(ctx, ev, err)
 	}
 	return d, nil
 }
@@ -168,7 +162,8 @@ const deleteDoctorSQL = `DELETE FROM doctors WHERE id = $1`
 // DeleteDoctor removes a doctor no patient is assigned to; the foreign key
 // from assignments refuses it otherwise, with no window for a race.
 func (s *DoctorService) DeleteDoctor(ctx context.Context, id int64) error {
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	ev := newEvent(ctx, healthcare.ActionDoctorDelete, "doctor", id)
+	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, deleteDoctorSQL, id)
 		if classify(err) == foreignKeyViolation {
 			return healthcare.Errorf(healthcare.EDOCTORASSIGNED,
@@ -181,6 +176,10 @@ func (s *DoctorService) DeleteDoctor(ctx context.Context, id int64) error {
 		} else if n == 0 {
 			return errNotFound()
 		}
-		return nil
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
+	if err != nil {
+		return s.db.audit.recordFailure(ctx, ev, err)
+	}
+	return nil
 }

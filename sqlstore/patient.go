@@ -58,17 +58,22 @@ func (s *PatientService) FindPatientByID(ctx context.Context, id int64) (*health
 	if err != nil {
 		return nil, err
 	}
-	var p *healthcare.Patient
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		p, err = findPatient(ctx, tx, owner, id, "")
-		return err
-	})
-	return p, err
+	ev := newEvent(ctx, healthcare.ActionPatientRead, "patient", id)
+	ev.PatientID = id
+	p, err := findPatient(ctx, s.db.db, owner, id, "")
+	if err != nil {
+		return nil, s.db.audit.recordFailure(ctx, ev, err)
+	}
+	ev.OwnerID = owner
+	if err := s.db.audit.record(ctx, ev); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 const findPatientSQL = `SELECT ` + patientColumns + ` FROM patients WHERE id = $1 AND owner_id = $2`
 
-func findPatient(ctx context.Context, tx *sql.Tx, owner, id int64, lock string) (*healthcare.Patient, error) {
+func findPatient(ctx context.Context, tx querier, owner, id int64, lock string) (*healthcare.Patient, error) {
 	p, err := scanPatient(tx.QueryRowContext(ctx, findPatientSQL+lock, id, owner))
 	if isNoRows(err) {
 		return nil, errNotFound()
@@ -93,30 +98,45 @@ func (s *PatientService) FindPatients(ctx context.Context, opt healthcare.ListOp
 	if err := q.page(opt, patientOrder, "id"); err != nil {
 		return nil, 0, err
 	}
+	ev := newEvent(ctx, healthcare.ActionPatientList, "patient", 0)
+	patients, total, err := s.findPatients(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	if total, err = pageResult(opt, len(patients), total); err != nil {
+		return nil, 0, s.db.audit.recordFailure(ctx, ev, err)
+	}
+	ev.OwnerID = owner
+	for _, p := range patients {
+		ev.PatientIDs = append(ev.PatientIDs, p.ID)
+	}
+	if err := s.db.audit.record(ctx, ev); err != nil {
+		return nil, 0, err
+	}
+	return patients, total, nil
+}
+
+func (s *PatientService) findPatients(ctx context.Context, q *query) ([]*healthcare.Patient, int, error) {
+	rows, err := s.db.db.QueryContext(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find patients: %w", err)
+	}
+	defer rows.Close()
 	var (
 		patients []*healthcare.Patient
 		total    int
 	)
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+	for rows.Next() {
+		p, err := scanPatient(rows, &total)
 		if err != nil {
-			return fmt.Errorf("find patients: %w", err)
+			return nil, 0, fmt.Errorf("scan patient: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanPatient(rows, &total)
-			if err != nil {
-				return fmt.Errorf("scan patient: %w", err)
-			}
-			patients = append(patients, p)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, 0, err
+		patients = append(patients, p)
 	}
-	total, err = pageResult(opt, len(patients), total)
-	return patients, total, err
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find patients: %w", err)
+	}
+	return patients, total, nil
 }
 
 const insertPatientSQL = `INSERT INTO patients
@@ -129,9 +149,10 @@ func (s *PatientService) CreatePatient(ctx context.Context, p *healthcare.Patien
 	if err != nil {
 		return err
 	}
+	ev := newEvent(ctx, healthcare.ActionPatientCreate, "patient", 0)
 	now := s.db.now()
 	if err := p.Validate(today(now)); err != nil {
-		return err
+		return s.db.audit.recordFailure(ctx, ev, err)
 	}
 	p.OwnerID, p.CreatedAt, p.UpdatedAt, p.Version = owner, now, now, 1
 	p.DOB = dateOnly(p.DOB)
@@ -141,9 +162,13 @@ func (s *PatientService) CreatePatient(ctx context.Context, p *healthcare.Patien
 		if err != nil {
 			return patientWriteError("insert patient", err)
 		}
-		return nil
+		ev.ObjectID, ev.PatientID, ev.OwnerID = p.ID, p.ID, owner
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
-	return err
+	if err != nil {
+		return s.db.audit.recordFailure(ctx, ev, err)
+	}
+	return nil
 }
 
 func patientSearchKey(p *healthcare.Patient) string {
@@ -168,6 +193,8 @@ func (s *PatientService) UpdatePatient(ctx context.Context, id int64, upd health
 	if err != nil {
 		return nil, err
 	}
+	ev := newEvent(ctx, healthcare.ActionPatientUpdate, "patient", id)
+	ev.PatientID = id
 	var p *healthcare.Patient
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		if p, err = findPatient(ctx, tx, owner, id, s.db.dialect.forUpdate); err != nil {
@@ -194,10 +221,11 @@ func (s *PatientService) UpdatePatient(ctx context.Context, id int64, upd health
 		}
 		p.UpdatedAt = now
 		p.Version++
-		return nil
+		ev.OwnerID = owner
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.db.audit.recordFailure(ctx, ev, err)
 	}
 	return p, nil
 }
@@ -215,7 +243,9 @@ func (s *PatientService) DeletePatient(ctx context.Context, id int64, ifMatch *h
 	if err != nil {
 		return err
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	ev := newEvent(ctx, healthcare.ActionPatientDelete, "patient", id)
+	ev.PatientID = id
+	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		p, err := findPatient(ctx, tx, owner, id, s.db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -232,6 +262,11 @@ func (s *PatientService) DeletePatient(ctx context.Context, id int64, ifMatch *h
 		} else if n != 1 {
 			return errPrecondition()
 		}
-		return nil
+		ev.OwnerID = owner
+		return s.db.audit.insertTx(ctx, tx, ev)
 	})
+	if err != nil {
+		return s.db.audit.recordFailure(ctx, ev, err)
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -17,15 +18,26 @@ import (
 //go:embed migrations
 var MigrationsFS embed.FS
 
-// Options tune the connection pool.
+// Options tune the store.
 type Options struct {
 	MaxOpenConns int // PostgreSQL only; SQLite always uses one connection
+	// AuditKey keys the hash that stands for an unknown login name in the
+	// audit trail.
+	AuditKey []byte
+	// AuditBatchSize, when set, is told the size of every audit batch.
+	AuditBatchSize func(n int)
+	// DisableAuditForBenchmark turns the audit trail off. It exists only to
+	// measure what auditing costs; nothing in the product sets it.
+	DisableAuditForBenchmark bool
 }
 
 // DB is a handle on the database shared by every service of this package.
 type DB struct {
-	db      *sql.DB
-	dialect *dialect
+	db        *sql.DB
+	dialect   *dialect
+	audit     *auditor
+	auditKey  []byte
+	closeOnce sync.Once
 	// Now is the store's clock: UTC, truncated to microseconds, so that both
 	// engines store and return the same instant.
 	Now func() time.Time
@@ -54,11 +66,13 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		sqldb.SetMaxIdleConns(n)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{db: sqldb, dialect: d, Now: func() time.Time { return time.Now() }}
+	db := &DB{db: sqldb, dialect: d, auditKey: opt.AuditKey, Now: func() time.Time { return time.Now() }}
 	if err := db.Ping(ctx); err != nil {
 		sqldb.Close()
 		return nil, err
 	}
+	db.audit = newAuditor(db, opt.DisableAuditForBenchmark)
+	db.audit.batchSize = opt.AuditBatchSize
 	return db, nil
 }
 
@@ -73,8 +87,11 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool.
-func (db *DB) Close() error { return db.db.Close() }
+// Close writes the audit events still queued, then closes the pool.
+func (db *DB) Close() error {
+	db.closeOnce.Do(db.audit.close)
+	return db.db.Close()
+}
 
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
 

@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,6 +40,9 @@ commands:
   serve            serve the API (the default)
   migrate          apply pending database migrations
   migrate --status list migrations and whether each is applied
+  createsuperuser  create a staff account (--username, --email; the
+                   password is read from standard input)
+  audit export     write audit events as JSON lines (--since, --until)
   version          print the version
 `
 
@@ -69,6 +74,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, cfg, logger)
 	case "migrate":
 		return migrate(ctx, cfg, args, stdout)
+	case "createsuperuser":
+		return createSuperuser(ctx, cfg, args, stdin, stdout)
+	case "audit":
+		if len(args) == 0 || args[0] != "export" {
+			return errors.New("usage: healthcare audit export [--since RFC3339] [--until RFC3339]")
+		}
+		return auditExport(ctx, cfg, args[1:], stdout)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -104,7 +116,31 @@ func versionString() string {
 func openDB(ctx context.Context, cfg *config) (*sqlstore.DB, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	return sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{MaxOpenConns: cfg.DBMaxConns})
+	return sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{MaxOpenConns: cfg.DBMaxConns, AuditKey: auditKey(cfg.SecretKey)})
+}
+
+// auditKey derives the key of the audit trail's name hashes from the
+// signing key, so that neither can be computed from the other.
+func auditKey(secret []byte) []byte {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("healthcare audit subject"))
+	return mac.Sum(nil)
+}
+
+func newAuthService(cfg *config, db *sqlstore.DB) (*sqlstore.AuthService, error) {
+	hasher, err := password.NewHasher(password.DefaultParams)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := password.NewPolicy()
+	if err != nil {
+		return nil, err
+	}
+	signer, err := jwt.NewSigner(cfg.SecretKey, cfg.AccessLifetime, cfg.RefreshLifetime)
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.NewAuthService(db, hasher, policy, signer), nil
 }
 
 func migrate(ctx context.Context, cfg *config, args []string, stdout io.Writer) error {
@@ -164,23 +200,16 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		}
 	}
 
-	hasher, err := password.NewHasher(password.DefaultParams)
-	if err != nil {
-		return err
-	}
-	policy, err := password.NewPolicy()
-	if err != nil {
-		return err
-	}
-	signer, err := jwt.NewSigner(cfg.SecretKey, cfg.AccessLifetime, cfg.RefreshLifetime)
+	auth, err := newAuthService(cfg, db)
 	if err != nil {
 		return err
 	}
 	handler := httpapi.NewServer(logger, httpapi.Config{AllowedHosts: cfg.AllowedHosts}, httpapi.Services{
-		Auth:        sqlstore.NewAuthService(db, hasher, policy, signer),
+		Auth:        auth,
 		Patients:    sqlstore.NewPatientService(db),
 		Doctors:     sqlstore.NewDoctorService(db),
 		Assignments: sqlstore.NewAssignmentService(db),
+		Audit:       sqlstore.NewAuditService(db),
 		Ready:       db.Ping,
 	})
 	srv := &http.Server{
