@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/clinicapi/healthcare"
 	"github.com/clinicapi/healthcare/httpapi"
 	"github.com/clinicapi/healthcare/jwt"
 	"github.com/clinicapi/healthcare/password"
@@ -41,6 +43,7 @@ type env struct {
 	t       *testing.T
 	handler http.Handler
 	db      *sqlstore.DB
+	auth    *sqlstore.AuthService
 	signer  *jwt.Signer
 	logs    *bytes.Buffer
 	seq     *atomic.Int64
@@ -66,15 +69,16 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 	}
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
+	auth := sqlstore.NewAuthService(db, hasher, testPolicy, signer)
 	h := httpapi.NewServer(logger, httpapi.Config{AllowedHosts: []string{"localhost", "127.0.0.1"}}, httpapi.Services{
-		Auth:        sqlstore.NewAuthService(db, hasher, testPolicy, signer),
+		Auth:        auth,
 		Patients:    sqlstore.NewPatientService(db),
 		Doctors:     sqlstore.NewDoctorService(db),
 		Assignments: sqlstore.NewAssignmentService(db),
 		Audit:       sqlstore.NewAuditService(db),
 		Ready:       db.Ping,
 	})
-	return &env{t: t, handler: h, db: db, signer: signer, logs: logs, seq: &atomic.Int64{}}
+	return &env{t: t, handler: h, db: db, auth: auth, signer: signer, logs: logs, seq: &atomic.Int64{}}
 }
 
 // lockedWriter lets parallel requests share one log buffer.
@@ -214,6 +218,20 @@ func (e *env) newUser() user {
 		"username": name, "password": strongPassword,
 	}}).expect(e.t, 200).Obj(e.t)
 	return user{ID: int64(reg["id"].(float64)), Username: name, Access: tok["access"].(string), Refresh: tok["refresh"].(string)}
+}
+
+// newStaff creates a staff account, as the command line does, and logs in.
+func (e *env) newStaff() user {
+	e.t.Helper()
+	name := fmt.Sprintf("staff%d", e.seq.Add(1))
+	u, err := e.auth.CreateSuperuser(context.Background(), healthcare.Registration{Username: name, Email: name + "@example.com", Password: strongPassword})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tok := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{
+		"username": name, "password": strongPassword,
+	}}).expect(e.t, 200).Obj(e.t)
+	return user{ID: u.ID, Username: name, Access: tok["access"].(string), Refresh: tok["refresh"].(string)}
 }
 
 // newPatient creates a patient for u and returns its id.
