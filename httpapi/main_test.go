@@ -40,7 +40,7 @@ var testPolicy = func() *password.Policy {
 
 // env is the real server on a real database of one engine.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	handler http.Handler
 	db      *sqlstore.DB
 	auth    *sqlstore.AuthService
@@ -57,7 +57,7 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 	})
 }
 
-func newEnv(t *testing.T, db *sqlstore.DB) *env {
+func newEnv(t testing.TB, db *sqlstore.DB) *env {
 	t.Helper()
 	hasher, err := password.NewHasher(cheapHash)
 	if err != nil {
@@ -101,7 +101,7 @@ type response struct {
 }
 
 // JSON decodes the body into a generic value.
-func (r *response) JSON(t *testing.T) any {
+func (r *response) JSON(t testing.TB) any {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(r.Body, &v); err != nil {
@@ -111,7 +111,7 @@ func (r *response) JSON(t *testing.T) any {
 }
 
 // Obj decodes the body as a JSON object.
-func (r *response) Obj(t *testing.T) map[string]any {
+func (r *response) Obj(t testing.TB) map[string]any {
 	t.Helper()
 	m, ok := r.JSON(t).(map[string]any)
 	if !ok {
@@ -175,7 +175,7 @@ func (e *env) do(r req) *response {
 }
 
 // expect checks the status, failing with the body for context.
-func (r *response) expect(t *testing.T, status int) *response {
+func (r *response) expect(t testing.TB, status int) *response {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status = %d, want %d; body: %s", r.Status, status, r.Body)
@@ -184,7 +184,7 @@ func (r *response) expect(t *testing.T, status int) *response {
 }
 
 // expectBody checks status and the whole JSON body.
-func (r *response) expectBody(t *testing.T, status int, want string) {
+func (r *response) expectBody(t testing.TB, status int, want string) {
 	t.Helper()
 	r.expect(t, status)
 	var w any
