@@ -35,6 +35,9 @@ type DoctorUpdate struct {
 	LastName       *string
 	Email          *string
 	Specialization *string
+	// Problems are format errors found while reading the request, reported
+	// once the doctor is found.
+	Problems FieldErrors
 }
 
 // Apply sets the non-nil fields on d.

@@ -22,6 +22,7 @@ const (
 	NonFieldErrors     = "non_field_errors"
 	MsgRequired        = "This field is required."
 	MsgNull            = "This field may not be null."
+	MsgNullCharacters  = "Null characters are not allowed."
 	MsgBlank           = "This field may not be blank."
 	MsgNotString       = "Not a valid string."
 	MsgInvalidInteger  = "A valid integer is required."

@@ -45,6 +45,10 @@ type PatientUpdate struct {
 	Email     *string
 	DOB       *time.Time
 	Notes     *string
+	// Problems are format errors found while reading the request. They are
+	// reported only once the patient is found, so that another owner's
+	// patient is a 404 whatever the body.
+	Problems FieldErrors
 }
 
 // Apply sets the non-nil fields on p.

@@ -69,6 +69,16 @@ func ValidEmail(v string) bool {
 	return err == nil && addr.Address == v
 }
 
+// NormalizeEmail lower-cases the domain of an address, as Django's
+// UserManager.normalize_email does; the local part may be case-sensitive.
+func NormalizeEmail(v string) string {
+	at := strings.LastIndexByte(v, '@')
+	if at < 0 {
+		return v
+	}
+	return v[:at+1] + strings.ToLower(v[at+1:])
+}
+
 // Key normalises a value for case-insensitive comparison. The stores keep it
 // in key columns because SQLite's lower() folds ASCII only.
 func Key(v string) string { return strings.ToLower(v) }

@@ -53,8 +53,9 @@ func handleAssignmentCreate(logger *slog.Logger, assignments healthcare.Assignme
 
 func handleAssignmentsList(logger *slog.Logger, assignments healthcare.AssignmentService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opt, err := parseListOptions(r, healthcare.AssignmentOrderFields)
-		if err != nil {
+		q := queryParams(r)
+		opt := parseListOptions(q, healthcare.AssignmentOrderFields)
+		if err := q.errs.Err(); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
@@ -76,8 +77,9 @@ func handlePatientDoctors(logger *slog.Logger, assignments healthcare.Assignment
 			writeError(w, r, logger, err)
 			return
 		}
-		opt, err := parseListOptions(r, healthcare.DoctorOrderFields)
-		if err != nil {
+		q := queryParams(r)
+		opt := parseListOptions(q, healthcare.DoctorOrderFields)
+		if err := q.errs.Err(); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}

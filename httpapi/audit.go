@@ -2,12 +2,10 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/clinicapi/healthcare"
@@ -55,28 +53,21 @@ func AuditEventWriter(w io.Writer) func(*healthcare.AuditEvent) error {
 const msgDatetimeFormat = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 
 func parseAuditFilter(r *http.Request) (healthcare.AuditFilter, error) {
-	opt, err := parseListOptions(r, []string{"id"})
-	errs := healthcare.FieldErrors{}
-	if e := (*healthcare.Error)(nil); errors.As(err, &e) {
-		errs.Merge(e.Fields)
-	}
-	q := r.URL.Query()
-	f := healthcare.AuditFilter{ListOptions: opt, Action: strings.TrimSpace(q.Get("action"))}
-	if v := strings.TrimSpace(q.Get("patient")); v != "" {
+	q := queryParams(r)
+	errs := q.errs
+	f := healthcare.AuditFilter{ListOptions: parseListOptions(q, []string{"id"}), Action: q.text("action", 64)}
+	if v := q.get("patient"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
 			errs.Add("patient", healthcare.MsgInvalidInteger)
 		}
 		f.PatientID = id
 	}
-	if len(f.Action) > 64 {
-		errs.Add("action", "Ensure this value has at most 64 characters.")
-	}
 	for _, p := range []struct {
 		name string
 		dst  **time.Time
 	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v := strings.TrimSpace(q.Get(p.name)); v != "" {
+		if v := q.get(p.name); v != "" {
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
 				errs.Add(p.name, msgDatetimeFormat)

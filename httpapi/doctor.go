@@ -3,7 +3,6 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/clinicapi/healthcare"
@@ -35,18 +34,21 @@ func readDoctorUpdate(body *object, partial bool) healthcare.DoctorUpdate {
 
 func handleDoctorsList(logger *slog.Logger, doctors healthcare.DoctorService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opt, err := parseListOptions(r, healthcare.DoctorOrderFields)
-		if err != nil {
+		q := queryParams(r)
+		f := healthcare.DoctorFilter{
+			ListOptions:    parseListOptions(q, healthcare.DoctorOrderFields),
+			Specialization: q.text("specialization", healthcare.MaxNameLength),
+		}
+		if err := q.errs.Err(); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
-		f := healthcare.DoctorFilter{ListOptions: opt, Specialization: strings.TrimSpace(r.URL.Query().Get("specialization"))}
 		list, total, err := doctors.FindDoctors(r.Context(), f)
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
-		encode(w, http.StatusOK, newPage(r, opt, total, mapItems(list, toDoctorResponse)))
+		encode(w, http.StatusOK, newPage(r, f.ListOptions, total, mapItems(list, toDoctorResponse)))
 	})
 }
 
@@ -101,10 +103,7 @@ func handleDoctorUpdate(logger *slog.Logger, doctors healthcare.DoctorService, p
 			return
 		}
 		upd := readDoctorUpdate(body, partial)
-		if err := body.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+		upd.Problems = body.errs
 		d, err := doctors.UpdateDoctor(r.Context(), id, upd)
 		if err != nil {
 			writeError(w, r, logger, err)

@@ -46,6 +46,7 @@ func TestDoctorsReadOpenWriteAuthenticated(t *testing.T) {
 		e.do(req{method: "DELETE", path: path, token: other.Access}).expect(t, 204)
 		e.do(req{method: "GET", path: path}).expectBody(t, 404, notFoundBody)
 		e.do(req{method: "PATCH", path: path, token: u.Access, body: map[string]any{"first_name": "Z"}}).expectBody(t, 404, notFoundBody)
+		e.do(req{method: "PUT", path: path, token: u.Access, body: map[string]any{}}).expectBody(t, 404, notFoundBody)
 		e.do(req{method: "DELETE", path: path, token: u.Access}).expectBody(t, 404, notFoundBody)
 	})
 }

@@ -114,6 +114,11 @@ func (o *object) str(key string, required, allowBlank, trim bool) *string {
 		o.errs.Add(key, healthcare.MsgNotString)
 		return nil
 	}
+	if strings.ContainsRune(s, 0) {
+		// PostgreSQL cannot store NUL in text; refuse it on both engines.
+		o.errs.Add(key, healthcare.MsgNullCharacters)
+		return nil
+	}
 	if trim {
 		s = strings.TrimSpace(s)
 	}
@@ -142,8 +147,8 @@ func (o *object) date(key string, required bool) *time.Time {
 		o.errs.Add(key, healthcare.MsgDateFormat)
 		return nil
 	}
-	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
-	if err != nil {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || t.Year() < 1 {
 		o.errs.Add(key, healthcare.MsgDateFormat)
 		return nil
 	}
@@ -168,23 +173,45 @@ func (o *object) pk(key string) int64 {
 		o.errs.Add(key, healthcare.MsgNull)
 		return 0
 	case string:
-		text = strings.TrimSpace(x)
+		if text = strings.TrimSpace(x); text == "" {
+			// DRF treats an empty string as no value at all.
+			o.errs.Add(key, healthcare.MsgNull)
+			return 0
+		}
+		if _, err := strconv.ParseInt(text, 10, 64); err != nil && !isDigits(text) {
+			o.errs.Add(key, "Incorrect type. Expected pk value, received str.")
+			return 0
+		}
 	case float64:
-		text = string(raw)
+		// 59.0 names row 59, as a Django lookup would; 59.5 names none.
+		if x != float64(int64(x)) {
+			o.errs.Add(key, fmt.Sprintf("Invalid pk \"%s\" - object does not exist.", truncate(string(raw), 32)))
+			return 0
+		}
+		text = strconv.FormatInt(int64(x), 10)
 	default:
 		o.errs.Add(key, fmt.Sprintf("Incorrect type. Expected pk value, received %s.", jsonTypeName(v)))
 		return 0
 	}
 	id, err := strconv.ParseInt(text, 10, 64)
 	if err != nil || id <= 0 {
-		if _, isNum := v.(float64); isNum && strings.ContainsAny(text, ".eE") {
-			o.errs.Add(key, "Incorrect type. Expected pk value, received float.")
-		} else {
-			o.errs.Add(key, fmt.Sprintf("Invalid pk %q - object does not exist.", truncate(text, 32)))
-		}
+		o.errs.Add(key, fmt.Sprintf("Invalid pk \"%s\" - object does not exist.", truncate(text, 32)))
 		return 0
 	}
 	return id
+}
+
+func isDigits(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonTypeName(v any) string {

@@ -161,3 +161,43 @@ func TestServerErrorHidesCause(t *testing.T) {
 		e.do(req{method: "GET", path: "/readyz"}).expect(t, 503)
 	})
 }
+
+func TestNullCharactersRefused(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		e.do(req{method: "POST", path: "/api/patients/", token: u.Access, body: map[string]any{
+			"first_name": "a\u0000b", "last_name": "Doe", "email": "n@example.com", "dob": "1990-01-01", "notes": "\u0000"}}).
+			expectBody(t, 400, `{"first_name": ["Null characters are not allowed."], "notes": ["Null characters are not allowed."]}`)
+		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": "x\u0000", "password": "p"}}).
+			expectBody(t, 400, `{"username": ["Null characters are not allowed."]}`)
+		e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{"username": "x\u0000", "email": "x@example.com", "password": strongPassword}}).
+			expectBody(t, 400, `{"username": ["Null characters are not allowed."]}`)
+	})
+}
+
+func TestUncleanPathsAreNotRedirected(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		for _, p := range []string{"/api//patients/", "/api/doctors/../patients/", "/api/./doctors/"} {
+			e.do(req{method: "GET", path: p, token: u.Access}).expectBody(t, 404, notFoundBody)
+		}
+	})
+}
+
+func TestProbesIgnoreCredentials(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		e.do(req{method: "GET", path: "/healthz", token: "not-a-token"}).expect(t, 200)
+		e.do(req{method: "GET", path: "/readyz", token: "not-a-token"}).expect(t, 200)
+	})
+}
+
+func TestOptions(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		res := e.do(req{method: "OPTIONS", path: "/api/patients/"})
+		res.expectBody(t, 200, `{"renders": ["application/json"], "parses": ["application/json"]}`)
+		if allow := res.Header.Get("Allow"); !strings.Contains(allow, "POST") || !strings.Contains(allow, "OPTIONS") {
+			t.Errorf("Allow = %q", allow)
+		}
+		e.do(req{method: "OPTIONS", path: "/api/nothing/"}).expect(t, 404)
+	})
+}

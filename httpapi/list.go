@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,21 +13,69 @@ import (
 	"github.com/clinicapi/healthcare"
 )
 
+// params are a request's query parameters, read as Django reads them: only
+// "&" separates them (Go's parser drops any pair holding ";"), the last of
+// repeated values wins, and bad escapes or UTF-8 are kept as text, never
+// passed on to the database as invalid bytes.
+type params struct {
+	values url.Values
+	errs   healthcare.FieldErrors
+}
+
+func queryParams(r *http.Request) *params {
+	p := &params{values: url.Values{}, errs: healthcare.FieldErrors{}}
+	for _, pair := range strings.Split(r.URL.RawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		p.values[unescape(k)] = append(p.values[unescape(k)], unescape(v))
+	}
+	return p
+}
+
+func unescape(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		s = u
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// get returns the last value of name, trimmed.
+func (p *params) get(name string) string {
+	vs := p.values[name]
+	if len(vs) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(vs[len(vs)-1])
+}
+
+// text returns a free-text parameter, recording a problem if it holds NUL
+// or is longer than max characters.
+func (p *params) text(name string, max int) string {
+	v := p.get(name)
+	switch {
+	case strings.ContainsRune(v, 0):
+		p.errs.Add(name, healthcare.MsgNullCharacters)
+		return ""
+	case len([]rune(v)) > max:
+		p.errs.Add(name, fmt.Sprintf("Ensure this field has no more than %d characters.", max))
+		return ""
+	}
+	return v
+}
+
 // parseListOptions reads ?page, ?page_size, ?search and ?ordering. A bad
 // value is a validation error under the parameter's name.
-func parseListOptions(r *http.Request, orderFields []string) (healthcare.ListOptions, error) {
-	q := r.URL.Query()
-	errs := healthcare.FieldErrors{}
+func parseListOptions(q *params, orderFields []string) healthcare.ListOptions {
+	errs := q.errs
 	opt := healthcare.ListOptions{
 		Page:     positiveParam(q, "page", 1, errs),
 		PageSize: positiveParam(q, "page_size", healthcare.DefaultPageSize, errs),
-		Search:   strings.TrimSpace(q.Get("search")),
+		Search:   q.text("search", 200),
 	}
 	opt.PageSize = min(opt.PageSize, healthcare.MaxPageSize)
-	if len(opt.Search) > 200 {
-		errs.Add("search", "Ensure this value has at most 200 characters.")
-	}
-	for _, f := range strings.Split(q.Get("ordering"), ",") {
+	for _, f := range strings.Split(q.get("ordering"), ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
 		}
@@ -39,16 +89,18 @@ func parseListOptions(r *http.Request, orderFields []string) (healthcare.ListOpt
 	if len(opt.Ordering) > len(orderFields) {
 		errs.Add("ordering", "Too many ordering fields.")
 	}
-	return opt, errs.Err()
+	return opt
 }
 
-func positiveParam(q url.Values, name string, def int, errs healthcare.FieldErrors) int {
-	v := strings.TrimSpace(q.Get(name))
+func positiveParam(q *params, name string, def int, errs healthcare.FieldErrors) int {
+	v := q.get(name)
 	if v == "" {
 		return def
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil {
+	if errors.Is(err, strconv.ErrRange) && v[0] != '-' {
+		n = math.MaxInt // a page past any end, or a page size to clamp
+	} else if err != nil {
 		errs.Add(name, healthcare.MsgInvalidInteger)
 		return def
 	}
@@ -96,7 +148,7 @@ func pageURL(r *http.Request, page int) string {
 	if r.TLS != nil {
 		u.Scheme = "https"
 	}
-	q := r.URL.Query()
+	q := queryParams(r).values
 	if page == 1 {
 		q.Del("page")
 	} else {

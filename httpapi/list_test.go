@@ -47,7 +47,28 @@ func TestPagination(t *testing.T) {
 			expectBody(t, 400, `{"page": ["Ensure this value is greater than or equal to 1."]}`)
 		e.do(req{method: "GET", path: "/api/patients/?page_size=x", token: u.Access}).
 			expectBody(t, 400, `{"page_size": ["A valid integer is required."]}`)
-		e.do(req{method: "GET", path: "/api/patients/?page=99999999999999999999999", token: u.Access}).expect(t, 400)
+		// Numbers past int64 are still numbers: a page past the end, a size to clamp.
+		e.do(req{method: "GET", path: "/api/patients/?page=99999999999999999999999", token: u.Access}).expect(t, 404)
+		huge := e.do(req{method: "GET", path: "/api/patients/?page_size=99999999999999999999999", token: u.Access}).expect(t, 200).Obj(t)
+		if len(huge["results"].([]any)) != 25 {
+			t.Errorf("huge page_size: %d results", len(huge["results"].([]any)))
+		}
+		// Django's reading of a query: ";" is a plain character, the last value wins.
+		e.do(req{method: "GET", path: "/api/patients/?ordering=id;drop", token: u.Access}).expect(t, 400)
+		last := e.do(req{method: "GET", path: "/api/patients/?page=1&page=2", token: u.Access}).expect(t, 200).Obj(t)
+		if len(last["results"].([]any)) != 5 {
+			t.Errorf("?page=1&page=2 gave %d results, want page 2's 5", len(last["results"].([]any)))
+		}
+		for _, q := range []string{"search=%00", "search=a%00b", "search=%ff%fe", "search=%zz"} {
+			res := e.do(req{method: "GET", path: "/api/patients/?" + q, token: u.Access})
+			if res.Status != 200 && res.Status != 400 {
+				t.Errorf("?%s: status %d: %s", q, res.Status, res.Body)
+			}
+		}
+		e.do(req{method: "GET", path: "/api/patients/?search=%00", token: u.Access}).
+			expectBody(t, 400, `{"search": ["Null characters are not allowed."]}`)
+		e.do(req{method: "GET", path: "/api/doctors/?specialization=a%00"}).
+			expectBody(t, 400, `{"specialization": ["Null characters are not allowed."]}`)
 
 		// An empty first page is a page, not a 404.
 		empty := e.newUser()

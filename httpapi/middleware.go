@@ -168,7 +168,8 @@ func withAuthentication(auth healthcare.AuthService, logger *slog.Logger, next h
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		header := r.Header.Get("Authorization")
 		scheme, token, _ := strings.Cut(header, " ")
-		if header == "" || !strings.EqualFold(scheme, "Bearer") {
+		// Probes and metrics outside /api/ need no identity and must not fail on one.
+		if header == "" || !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(r.URL.Path, "/api/") {
 			next.ServeHTTP(w, r)
 			return
 		}

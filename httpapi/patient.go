@@ -78,8 +78,9 @@ func ifMatch(r *http.Request) *healthcare.IfMatch {
 
 func handlePatientsList(logger *slog.Logger, patients healthcare.PatientService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opt, err := parseListOptions(r, healthcare.PatientOrderFields)
-		if err != nil {
+		q := queryParams(r)
+		opt := parseListOptions(q, healthcare.PatientOrderFields)
+		if err := q.errs.Err(); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
@@ -145,10 +146,7 @@ func handlePatientUpdate(logger *slog.Logger, patients healthcare.PatientService
 			return
 		}
 		upd := readPatientUpdate(body, partial)
-		if err := body.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+		upd.Problems = body.errs
 		p, err := patients.UpdatePatient(r.Context(), id, upd, ifMatch(r))
 		if err != nil {
 			writeError(w, r, logger, err)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/clinicapi/healthcare"
@@ -53,6 +54,12 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.URL.Path = strings.TrimSuffix(p, "/")
 		r.URL.RawPath = ""
 	}
+	// An unclean path ("//", "..") would get the mux's redirect; the
+	// contract has none, and such a path names nothing.
+	if path.Clean(r.URL.Path) != r.URL.Path {
+		writeError(w, r, rt.logger, healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound))
+		return
+	}
 	h, pattern := rt.mux.Handler(r)
 	if pattern != "" {
 		setRoute(r, pattern)
@@ -63,12 +70,23 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// methods to Allow) without letting it write its plain-text body.
 	probe := &headerProbe{header: http.Header{}}
 	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed && r.Method == http.MethodOptions {
+		// As DRF does: OPTIONS on any route says what it allows.
+		w.Header().Set("Allow", probe.header.Get("Allow")+", OPTIONS")
+		encode(w, http.StatusOK, optionsResponse{Renders: []string{"application/json"}, Parses: []string{"application/json"}})
+		return
+	}
 	if probe.status == http.StatusMethodNotAllowed {
-		w.Header().Set("Allow", probe.header.Get("Allow"))
+		w.Header().Set("Allow", probe.header.Get("Allow")+", OPTIONS")
 		writeError(w, r, rt.logger, errorf(eMethodNotAllowed, "Method \""+r.Method+"\" not allowed."))
 		return
 	}
 	writeError(w, r, rt.logger, healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound))
+}
+
+type optionsResponse struct {
+	Renders []string `json:"renders"`
+	Parses  []string `json:"parses"`
 }
 
 type headerProbe struct {

@@ -53,6 +53,7 @@ func (s *AuthService) createUser(ctx context.Context, r healthcare.Registration,
 }
 
 func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration, staff bool, ev *healthcare.AuditEvent) (*healthcare.User, error) {
+	r.Email = healthcare.NormalizeEmail(r.Email)
 	errs := r.Validate()
 	if r.Password != "" {
 		for _, msg := range s.policy.Check(r.Password, r) {
@@ -225,14 +226,17 @@ func (s *AuthService) Logout(ctx context.Context, refresh string) error {
 	}
 	ev.ActorID, ev.ObjectType, ev.ObjectID = claims.UserID, "user", claims.UserID
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		family, err := findRefreshFamily(ctx, tx, refresh)
+		now := s.db.now()
+		family, err := revokeRefreshToken(ctx, tx, refresh, now)
 		if err != nil {
 			return err
 		}
 		if family == "" {
+			// Unknown, or revoked already: the second logout with one token
+			// is refused as simplejwt refuses a blacklisted token.
 			return errTokenInvalid()
 		}
-		if err := revokeFamily(ctx, tx, family, s.db.now()); err != nil {
+		if err := revokeFamily(ctx, tx, family, now); err != nil {
 			return err
 		}
 		return s.db.audit.insertTx(ctx, tx, ev)

@@ -139,6 +139,9 @@ func (s *DoctorService) UpdateDoctor(ctx context.Context, id int64, upd healthca
 		if d, err = findDoctor(ctx, tx, id, s.db.dialect.forUpdate); err != nil {
 			return err
 		}
+		if err := upd.Problems.Err(); err != nil {
+			return err
+		}
 		upd.Apply(d)
 		if err := d.Validate(); err != nil {
 			return err

@@ -203,6 +203,9 @@ func (s *PatientService) UpdatePatient(ctx context.Context, id int64, upd health
 		if !ifMatch.Matches(p.Version) {
 			return errPrecondition()
 		}
+		if err := upd.Problems.Err(); err != nil {
+			return err
+		}
 		now := s.db.now()
 		upd.Apply(p)
 		p.DOB = dateOnly(p.DOB)
