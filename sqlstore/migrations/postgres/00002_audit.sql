@@ -15,10 +15,11 @@ CREATE TABLE audit_events (
     request_id   TEXT NOT NULL,
     subject_hash TEXT NOT NULL DEFAULT ''
 );
+-- Every index costs each audited request; these serve GET /api/audit/'s
+-- visibility rule and the patient filter. Time ranges scan.
 CREATE INDEX audit_events_actor_idx ON audit_events (actor_id, id);
 CREATE INDEX audit_events_owner_idx ON audit_events (owner_id, id);
 CREATE INDEX audit_events_patient_idx ON audit_events (patient_id, id);
-CREATE INDEX audit_events_at_idx ON audit_events (at);
 
 -- Append-only in the database itself: no UPDATE, DELETE or TRUNCATE, whoever asks.
 -- +goose StatementBegin
