@@ -102,7 +102,7 @@ func TestCreateSuperuserAndAuditExport(t *testing.T) {
 			if err != nil || !strings.Contains(out.String(), `Superuser "root" created`) {
 				t.Fatalf("createsuperuser = %v, output %q", err, out.String())
 			}
-			err = run(ctx, []string{"createsuperuser"}, getenv, strings.NewReader("root2\nroot2@example.com\n123\n"), io.Discard, io.Discard)
+			err = run(ctx, []string{"createsuperuser", "--password", "123"}, getenv, strings.NewReader("root2\nroot2@example.com\n"), io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), "password: ") {
 				t.Errorf("createsuperuser with a weak password = %v, want the password rules", err)
 			}

@@ -16,12 +16,13 @@ import (
 
 // createSuperuser makes a staff account, which sees every audit event.
 // Missing flags are asked for on standard input, one line each, so that a
-// script can pipe them in; the password is never taken from a flag, where
-// other users of the machine could read it in the process list.
+// script can pipe them in. --password exists for scripts, but standard
+// input is safer: other users of the machine can read a process's flags.
 func createSuperuser(ctx context.Context, cfg *config, args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("createsuperuser", flag.ContinueOnError)
 	username := fs.String("username", "", "username")
 	email := fs.String("email", "", "email address")
+	password := fs.String("password", "", "password (prefer standard input)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -38,11 +39,10 @@ func createSuperuser(ctx context.Context, cfg *config, args []string, stdin io.R
 		*v = strings.TrimRight(line, "\r\n")
 		return nil
 	}
-	var password string
 	for _, q := range []struct {
 		prompt string
 		v      *string
-	}{{"Username: ", username}, {"Email: ", email}, {"Password: ", &password}} {
+	}{{"Username: ", username}, {"Email: ", email}, {"Password: ", password}} {
 		if err := ask(q.prompt, q.v); err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func createSuperuser(ctx context.Context, cfg *config, args []string, stdin io.R
 		return err
 	}
 	u, err := auth.CreateSuperuser(ctx, healthcare.Registration{Username: strings.TrimSpace(*username),
-		Email: strings.TrimSpace(*email), Password: password})
+		Email: strings.TrimSpace(*email), Password: *password})
 	var e *healthcare.Error
 	if errors.As(err, &e) && len(e.Fields) > 0 {
 		var lines []string

@@ -40,8 +40,8 @@ commands:
   serve            serve the API (the default)
   migrate          apply pending database migrations
   migrate --status list migrations and whether each is applied
-  createsuperuser  create a staff account (--username, --email; the
-                   password is read from standard input)
+  createsuperuser  create a staff account (--username, --email, --password;
+                   what is missing is read from standard input)
   audit export     write audit events as JSON lines (--since, --until)
   version          print the version
 `
