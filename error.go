@@ -3,7 +3,9 @@ package healthcare
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
+	"time"
 )
 
 // Error codes. Their values are the "code" strings of the HTTP contract.
@@ -40,6 +42,8 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  map[string][]string
+	// RetryAfter tells a throttled or unavailable client when to come back.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -78,6 +82,13 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "A server error occurred."
+}
+
+// Throttled is the error of a request over a rate limit.
+func Throttled(retryAfter time.Duration) *Error {
+	secs := int(math.Ceil(retryAfter.Seconds()))
+	return &Error{Code: ETHROTTLED, RetryAfter: time.Duration(secs) * time.Second,
+		Message: fmt.Sprintf("Request was throttled. Expected available in %d seconds.", secs)}
 }
 
 // FieldErrors collects validation problems by field.

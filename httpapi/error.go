@@ -3,7 +3,9 @@ package httpapi
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -62,6 +64,9 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
 	}
 	var e *healthcare.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
 	if code == healthcare.EINVALID && errors.As(err, &e) && len(e.Fields) > 0 {
 		encode(w, status, e.Fields)
 		return

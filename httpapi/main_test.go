@@ -59,6 +59,12 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 
 func newEnv(t testing.TB, db *sqlstore.DB) *env {
 	t.Helper()
+	return newEnvWith(t, db, httpapi.Config{}, healthcare.Limit{})
+}
+
+// newEnvWith is newEnv with limits; the allowed hosts are always the test's.
+func newEnvWith(t testing.TB, db *sqlstore.DB, cfg httpapi.Config, loginLimit healthcare.Limit) *env {
+	t.Helper()
 	hasher, err := password.NewHasher(cheapHash)
 	if err != nil {
 		t.Fatal(err)
@@ -70,12 +76,15 @@ func newEnv(t testing.TB, db *sqlstore.DB) *env {
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
 	auth := sqlstore.NewAuthService(db, hasher, testPolicy, signer)
-	h := httpapi.NewServer(logger, httpapi.Config{AllowedHosts: []string{"localhost", "127.0.0.1"}}, httpapi.Services{
+	auth.LoginLimit = loginLimit
+	cfg.AllowedHosts = []string{"localhost", "127.0.0.1"}
+	h := httpapi.NewServer(logger, cfg, httpapi.Services{
 		Auth:        auth,
 		Patients:    sqlstore.NewPatientService(db),
 		Doctors:     sqlstore.NewDoctorService(db),
 		Assignments: sqlstore.NewAssignmentService(db),
 		Audit:       sqlstore.NewAuditService(db),
+		Throttle:    sqlstore.NewThrottle(db),
 		Ready:       db.Ping,
 	})
 	return &env{t: t, handler: h, db: db, auth: auth, signer: signer, logs: logs, seq: &atomic.Int64{}}
@@ -127,6 +136,7 @@ type req struct {
 	body         any
 	token        string
 	header       map[string]string
+	remote       string // the client's address, 192.0.2.1:1234 if empty
 }
 
 func (e *env) do(r req) *response {
@@ -147,6 +157,9 @@ func (e *env) do(r req) *response {
 	}
 	hr := httptest.NewRequest(r.method, r.path, body)
 	hr.Host = "localhost"
+	if r.remote != "" {
+		hr.RemoteAddr = r.remote
+	}
 	if r.body != nil {
 		hr.Header.Set("Content-Type", "application/json")
 	}

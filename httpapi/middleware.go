@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 
 // withRequestID gives every request an id, taken from a well-formed
 // X-Request-ID header or made here, and echoes it on the response.
-func withRequestID(next http.Handler) http.Handler {
+func withRequestID(trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-ID")
 		if !validRequestID(id) {
@@ -24,7 +26,7 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-ID", id)
-		info := healthcare.RequestInfo{RequestID: id, ClientAddr: clientAddr(r)}
+		info := healthcare.RequestInfo{RequestID: id, ClientAddr: clientAddr(r, trusted)}
 		next.ServeHTTP(w, r.WithContext(healthcare.NewContextWithRequestInfo(r.Context(), info)))
 	})
 }
@@ -41,12 +43,64 @@ func validRequestID(id string) bool {
 	return true
 }
 
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// clientAddr is the connection's address, unless that is a trusted proxy:
+// then X-Forwarded-For is read from the right, past every trusted hop, and
+// the first untrusted address is the client. Anything left of it could
+// have been written by the client itself.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	addr, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	client := addr.Addr().Unmap()
+	if !isTrusted(client, trusted) {
+		return client.String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // garbage: stop at the last address we could trust
+		}
+		client = hop.Unmap()
+		if !isTrusted(client, trusted) {
+			break
+		}
+	}
+	return client.String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// throttled counts each request against limit under the key that keyOf
+// gives, and refuses it with 429 past the limit.
+func throttled(logger *slog.Logger, throttle healthcare.Throttle, limit healthcare.Limit, keyOf func(*http.Request) string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := throttle.Hit(r.Context(), keyOf(r), limit); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func byClientAddr(scope string) func(*http.Request) string {
+	return func(r *http.Request) string {
+		return scope + ":addr:" + healthcare.RequestInfoFromContext(r.Context()).ClientAddr
+	}
+}
+
+func byUser(scope string) func(*http.Request) string {
+	return func(r *http.Request) string {
+		return scope + ":user:" + strconv.FormatInt(healthcare.UserIDFromContext(r.Context()), 10)
+	}
 }
 
 // withRecover turns a panic into a 500 in the contract's shape; the

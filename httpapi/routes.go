@@ -7,12 +7,18 @@ import (
 
 // addRoutes is the whole API surface. Patterns have no trailing slash; the
 // router strips one from every request.
-func addRoutes(mux *http.ServeMux, logger *slog.Logger, svc Services) {
+func addRoutes(mux *http.ServeMux, logger *slog.Logger, cfg Config, svc Services) {
 	auth := func(h http.Handler) http.Handler { return requireUser(logger, h) }
+	authLimited := func(h http.Handler) http.Handler {
+		return throttled(logger, svc.Throttle, cfg.AuthLimit, byClientAddr("auth"), h)
+	}
+	doctorWrite := func(h http.Handler) http.Handler {
+		return requireUser(logger, throttled(logger, svc.Throttle, cfg.DoctorWriteLimit, byUser("doctor_write"), h))
+	}
 
-	mux.Handle("POST /api/auth/register", handleRegister(logger, svc.Auth))
-	mux.Handle("POST /api/auth/login", handleLogin(logger, svc.Auth))
-	mux.Handle("POST /api/auth/refresh", handleRefresh(logger, svc.Auth))
+	mux.Handle("POST /api/auth/register", authLimited(handleRegister(logger, svc.Auth)))
+	mux.Handle("POST /api/auth/login", authLimited(handleLogin(logger, svc.Auth)))
+	mux.Handle("POST /api/auth/refresh", authLimited(handleRefresh(logger, svc.Auth)))
 	mux.Handle("POST /api/auth/logout", handleLogout(logger, svc.Auth))
 	mux.Handle("GET /api/auth/me", auth(handleMe()))
 
@@ -25,11 +31,11 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, svc Services) {
 	mux.Handle("GET /api/patients/{id}/doctors", auth(handlePatientDoctors(logger, svc.Assignments)))
 
 	mux.Handle("GET /api/doctors", handleDoctorsList(logger, svc.Doctors))
-	mux.Handle("POST /api/doctors", auth(handleDoctorCreate(logger, svc.Doctors)))
+	mux.Handle("POST /api/doctors", doctorWrite(handleDoctorCreate(logger, svc.Doctors)))
 	mux.Handle("GET /api/doctors/{id}", handleDoctorGet(logger, svc.Doctors))
-	mux.Handle("PUT /api/doctors/{id}", auth(handleDoctorUpdate(logger, svc.Doctors, false)))
-	mux.Handle("PATCH /api/doctors/{id}", auth(handleDoctorUpdate(logger, svc.Doctors, true)))
-	mux.Handle("DELETE /api/doctors/{id}", auth(handleDoctorDelete(logger, svc.Doctors)))
+	mux.Handle("PUT /api/doctors/{id}", doctorWrite(handleDoctorUpdate(logger, svc.Doctors, false)))
+	mux.Handle("PATCH /api/doctors/{id}", doctorWrite(handleDoctorUpdate(logger, svc.Doctors, true)))
+	mux.Handle("DELETE /api/doctors/{id}", doctorWrite(handleDoctorDelete(logger, svc.Doctors)))
 
 	mux.Handle("POST /api/mappings", auth(handleAssignmentCreate(logger, svc.Assignments)))
 	mux.Handle("GET /api/mappings", auth(handleAssignmentsList(logger, svc.Assignments)))

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"path"
 	"strings"
 
@@ -15,6 +16,12 @@ import (
 // Config holds the transport's settings.
 type Config struct {
 	AllowedHosts []string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// AuthLimit bounds login, register and refresh requests per client
+	// address; DoctorWriteLimit bounds doctor writes per user.
+	AuthLimit        healthcare.Limit
+	DoctorWriteLimit healthcare.Limit
 }
 
 // Services are what the handlers call.
@@ -24,6 +31,7 @@ type Services struct {
 	Doctors     healthcare.DoctorService
 	Assignments healthcare.AssignmentService
 	Audit       healthcare.AuditService
+	Throttle    healthcare.Throttle
 	// Ready reports whether the service can serve, for /readyz.
 	Ready func(ctx context.Context) error
 }
@@ -32,13 +40,13 @@ type Services struct {
 // request id → recover → access log → host check → authentication.
 func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, svc)
+	addRoutes(mux, logger, cfg, svc)
 	var h http.Handler = &router{mux: mux, logger: logger}
 	h = withAuthentication(svc.Auth, logger, h)
 	h = withAllowedHosts(logger, cfg.AllowedHosts, h)
 	h = withAccessLog(logger, h)
 	h = withRecover(logger, h)
-	h = withRequestID(h)
+	h = withRequestID(cfg.TrustedProxies, h)
 	return h
 }
 

@@ -16,6 +16,9 @@ type AuthService struct {
 	hasher healthcare.PasswordHasher
 	policy healthcare.PasswordPolicy
 	tokens healthcare.TokenIssuer
+	// LoginLimit bounds the login attempts per login name that do not
+	// succeed; a success starts the count again. Zero means no limit.
+	LoginLimit healthcare.Limit
 }
 
 var _ healthcare.AuthService = (*AuthService)(nil)
@@ -102,6 +105,12 @@ func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration,
 func (s *AuthService) Login(ctx context.Context, login, password string) (*healthcare.TokenPair, error) {
 	failed := newEvent(ctx, healthcare.ActionLoginFailed, "user", 0)
 	failed.SubjectHash = s.db.subjectHash(login)
+	// Every attempt counts before the password is looked at, so a burst of
+	// concurrent guesses cannot all pass a check made before any counted.
+	throttleKey := "login:" + failed.SubjectHash
+	if err := (&Throttle{db: s.db}).Hit(ctx, throttleKey, s.LoginLimit); err != nil {
+		return nil, s.db.audit.recordFailure(ctx, failed, err)
+	}
 	if len(password) > healthcare.MaxPasswordBytes {
 		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
 	}
@@ -132,6 +141,9 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 		}
 		if pair, err = s.issuePair(ctx, tx, u.ID, family); err != nil {
 			return err
+		}
+		if _, err := tx.ExecContext(ctx, resetSQL, throttleKey); err != nil {
+			return fmt.Errorf("reset login count: %w", err)
 		}
 		return s.db.audit.insertTx(ctx, tx, ev)
 	})

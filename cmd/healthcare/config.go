@@ -9,12 +9,15 @@ import (
 	"io/fs"
 	"math"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clinicapi/healthcare"
 )
 
 // config is everything the service reads from its environment.
@@ -32,6 +35,10 @@ type config struct {
 	ShutdownTimeout time.Duration
 	LogFormat       string
 	LogLevel        string
+	TrustedProxies  []netip.Prefix
+	LoginLimit      healthcare.Limit
+	AuthLimit       healthcare.Limit
+	DoctorLimit     healthcare.Limit
 }
 
 func (c *config) sqlite() bool { return strings.HasPrefix(c.DatabaseURL, "sqlite://") }
@@ -111,6 +118,22 @@ func parseConfig(getenv func(string) string) (*config, error) {
 	}
 	if c.DBMaxConns, err = parseInt(getenv, "DB_MAX_CONNS", 16); err != nil {
 		return nil, err
+	}
+	if c.TrustedProxies, err = parsePrefixes(getenv, "TRUSTED_PROXIES"); err != nil {
+		return nil, err
+	}
+	for _, l := range []struct {
+		key string
+		def healthcare.Limit
+		dst *healthcare.Limit
+	}{
+		{"THROTTLE_LOGIN_FAILURES", healthcare.Limit{Requests: 10, Window: 15 * time.Minute}, &c.LoginLimit},
+		{"THROTTLE_AUTH", healthcare.Limit{Requests: 60, Window: time.Minute}, &c.AuthLimit},
+		{"THROTTLE_DOCTOR_WRITES", healthcare.Limit{Requests: 60, Window: time.Minute}, &c.DoctorLimit},
+	} {
+		if *l.dst, err = parseLimit(getenv, l.key, l.def); err != nil {
+			return nil, err
+		}
 	}
 	c.AllowedHosts = splitList(envOr(getenv, "ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"))
 	if len(c.AllowedHosts) == 0 {
@@ -266,6 +289,41 @@ func parseInt(getenv func(string) string, key string, def int) (int, error) {
 		return 0, fmt.Errorf("%s: want a positive whole number, got %q", key, v)
 	}
 	return n, nil
+}
+
+// parseLimit reads "N/window" ("10/15m"); "0" turns the limit off.
+func parseLimit(getenv func(string) string, key string, def healthcare.Limit) (healthcare.Limit, error) {
+	v := strings.TrimSpace(getenv(key))
+	if v == "" {
+		return def, nil
+	}
+	if v == "0" || strings.EqualFold(v, "off") {
+		return healthcare.Limit{}, nil
+	}
+	n, w, ok := strings.Cut(v, "/")
+	requests, err := strconv.Atoi(n)
+	window, werr := time.ParseDuration(w)
+	if !ok || err != nil || werr != nil || requests < 1 || window < time.Second {
+		return healthcare.Limit{}, fmt.Errorf("%s: want requests/window such as 60/1m, or off, got %q", key, v)
+	}
+	return healthcare.Limit{Requests: requests, Window: window}, nil
+}
+
+// parsePrefixes reads a comma list of addresses or CIDR ranges.
+func parsePrefixes(getenv func(string) string, key string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range splitList(getenv(key)) {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: want addresses or CIDR ranges, got %q", key, s)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 func splitList(v string) []string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/hex"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/clinicapi/healthcare"
 )
 
 // mapEnv is a getenv backed by m.
@@ -33,6 +36,9 @@ func defaultConfig() *config {
 		ShutdownTimeout: 20 * time.Second,
 		LogFormat:       "text",
 		LogLevel:        "info",
+		LoginLimit:      healthcare.Limit{Requests: 10, Window: 15 * time.Minute},
+		AuthLimit:       healthcare.Limit{Requests: 60, Window: time.Minute},
+		DoctorLimit:     healthcare.Limit{Requests: 60, Window: time.Minute},
 	}
 }
 
@@ -165,6 +171,16 @@ func TestParseConfig(t *testing.T) {
 			func(c *config) { c.Addr = "0.0.0.0:80" },
 		},
 		{
+			"limits and proxies",
+			map[string]string{"THROTTLE_LOGIN_FAILURES": "5/1h", "THROTTLE_AUTH": "off", "THROTTLE_DOCTOR_WRITES": "0",
+				"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7"},
+			func(c *config) {
+				c.LoginLimit = healthcare.Limit{Requests: 5, Window: time.Hour}
+				c.AuthLimit, c.DoctorLimit = healthcare.Limit{}, healthcare.Limit{}
+				c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32")}
+			},
+		},
+		{
 			"logging and pool",
 			map[string]string{"LOG_FORMAT": "json", "LOG_LEVEL": "debug", "DB_MAX_CONNS": "4"},
 			func(c *config) { c.LogFormat, c.LogLevel, c.DBMaxConns = "json", "debug", 4 },
@@ -174,7 +190,7 @@ func TestParseConfig(t *testing.T) {
 			want := defaultConfig()
 			tc.want(want)
 			got := mustParseConfig(t, tc.env)
-			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
 				t.Errorf("parseConfig(%v) mismatch (-want +got):\n%s", tc.env, diff)
 			}
 		})
@@ -204,6 +220,9 @@ func TestParseConfigErrors(t *testing.T) {
 		wantVar string // the error text starts with wantVar + ":"
 	}{
 		{"DEBUG maybe", map[string]string{"DEBUG": "maybe"}, "DEBUG"},
+		{"THROTTLE_AUTH no window", map[string]string{"THROTTLE_AUTH": "60"}, "THROTTLE_AUTH"},
+		{"THROTTLE_LOGIN_FAILURES tiny window", map[string]string{"THROTTLE_LOGIN_FAILURES": "5/1ms"}, "THROTTLE_LOGIN_FAILURES"},
+		{"TRUSTED_PROXIES garbage", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "TRUSTED_PROXIES"},
 		{"AUTO_MIGRATE 2", map[string]string{"AUTO_MIGRATE": "2"}, "AUTO_MIGRATE"},
 		{"ACCESS_TOKEN_LIFETIME abc", map[string]string{"ACCESS_TOKEN_LIFETIME": "abc"}, "ACCESS_TOKEN_LIFETIME"},
 		{"ACCESS_TOKEN_LIFETIME 0", map[string]string{"ACCESS_TOKEN_LIFETIME": "0"}, "ACCESS_TOKEN_LIFETIME"},
@@ -335,7 +354,7 @@ func TestLoadEnvFeedsParseConfig(t *testing.T) {
 	}
 	want := defaultConfig()
 	want.Debug, want.AccessLifetime, want.Addr = true, 10*time.Minute, "127.0.0.1:7000"
-	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
 		t.Errorf("parseConfig(loaded env) mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -127,6 +127,23 @@ func auditKey(secret []byte) []byte {
 	return mac.Sum(nil)
 }
 
+// sweep deletes stale throttle counters and expired refresh tokens every
+// few minutes. Every instance may run it; the deletes are idempotent.
+func sweep(ctx context.Context, logger *slog.Logger, db *sqlstore.DB, maxWindow time.Duration) {
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := db.DeleteExpired(ctx, maxWindow); err != nil {
+				logger.Warn("sweep expired rows", "err", err)
+			}
+		}
+	}
+}
+
 func newAuthService(cfg *config, db *sqlstore.DB) (*sqlstore.AuthService, error) {
 	hasher, err := password.NewHasher(password.DefaultParams)
 	if err != nil {
@@ -140,7 +157,9 @@ func newAuthService(cfg *config, db *sqlstore.DB) (*sqlstore.AuthService, error)
 	if err != nil {
 		return nil, err
 	}
-	return sqlstore.NewAuthService(db, hasher, policy, signer), nil
+	auth := sqlstore.NewAuthService(db, hasher, policy, signer)
+	auth.LoginLimit = cfg.LoginLimit
+	return auth, nil
 }
 
 func migrate(ctx context.Context, cfg *config, args []string, stdout io.Writer) error {
@@ -204,12 +223,16 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	handler := httpapi.NewServer(logger, httpapi.Config{AllowedHosts: cfg.AllowedHosts}, httpapi.Services{
+	handler := httpapi.NewServer(logger, httpapi.Config{
+		AllowedHosts: cfg.AllowedHosts, TrustedProxies: cfg.TrustedProxies,
+		AuthLimit: cfg.AuthLimit, DoctorWriteLimit: cfg.DoctorLimit,
+	}, httpapi.Services{
 		Auth:        auth,
 		Patients:    sqlstore.NewPatientService(db),
 		Doctors:     sqlstore.NewDoctorService(db),
 		Assignments: sqlstore.NewAssignmentService(db),
 		Audit:       sqlstore.NewAuditService(db),
+		Throttle:    sqlstore.NewThrottle(db),
 		Ready:       db.Ping,
 	})
 	srv := &http.Server{
@@ -231,6 +254,7 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go sweep(ctx, logger, db, max(cfg.LoginLimit.Window, cfg.AuthLimit.Window, cfg.DoctorLimit.Window))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
