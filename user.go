@@ -92,7 +92,7 @@ type PasswordHasher interface {
 	// Verify reports whether password matches hash, in constant time.
 	Verify(hash, password string) (bool, error)
 	// VerifyDummy spends the time of a Verify, for unknown accounts.
-	VerifyDummy(password string)
+	VerifyDummy(password string) error
 }
 
 // PasswordPolicy lists what is wrong with a password for an account.

@@ -9,9 +9,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/clinicapi/healthcare"
 )
 
 // Params are argon2id cost parameters.
@@ -37,6 +41,10 @@ var b64 = base64.RawStdEncoding
 type Hasher struct {
 	params Params
 	dummy  string
+	// slots bounds the argon2id computations running at once: each takes
+	// MemoryKiB of memory, so a login flood must queue, not exhaust RAM.
+	slots chan struct{}
+	wait  time.Duration
 }
 
 // NewHasher returns a Hasher that hashes with p.
@@ -45,6 +53,7 @@ func NewHasher(p Params) (*Hasher, error) {
 		return nil, fmt.Errorf("argon2id parameters out of range: %+v", p)
 	}
 	h := &Hasher{params: p}
+	h.Limit(runtime.NumCPU(), 2*time.Second)
 	dummy, err := h.Hash("dummy password for unknown accounts")
 	if err != nil {
 		return nil, err
@@ -53,8 +62,38 @@ func NewHasher(p Params) (*Hasher, error) {
 	return h, nil
 }
 
+// Limit lets at most concurrent computations run at once; a caller waits
+// up to wait for its turn, then gets EUNAVAILABLE.
+func (h *Hasher) Limit(concurrent int, wait time.Duration) {
+	h.slots = make(chan struct{}, max(concurrent, 1))
+	h.wait = wait
+}
+
+// acquire takes a slot, or fails once the wait is over.
+func (h *Hasher) acquire() (release func(), err error) {
+	select {
+	case h.slots <- struct{}{}:
+		return func() { <-h.slots }, nil
+	default:
+	}
+	timer := time.NewTimer(h.wait)
+	defer timer.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return func() { <-h.slots }, nil
+	case <-timer.C:
+		return nil, &healthcare.Error{Code: healthcare.EUNAVAILABLE, RetryAfter: time.Second,
+			Message: "The server is busy checking passwords; try again shortly."}
+	}
+}
+
 // Hash returns the PHC string of password with a fresh random salt.
 func (h *Hasher) Hash(password string) (string, error) {
+	release, err := h.acquire()
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("read salt: %w", err)
@@ -95,12 +134,18 @@ func (h *Hasher) Verify(hash, password string) (bool, error) {
 	if err != nil || len(want) == 0 {
 		return false, errMalformed
 	}
+	release, err := h.acquire()
+	if err != nil {
+		return false, err
+	}
+	defer release()
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
 // VerifyDummy does the work of a Verify against a hash nobody has, so that
 // a login for an unknown account takes as long as one with a wrong password.
-func (h *Hasher) VerifyDummy(password string) {
-	_, _ = h.Verify(h.dummy, password)
+func (h *Hasher) VerifyDummy(password string) error {
+	_, err := h.Verify(h.dummy, password)
+	return err
 }

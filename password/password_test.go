@@ -1,10 +1,12 @@
 package password
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -326,5 +328,36 @@ func TestPolicyCheckUnicodeDigits(t *testing.T) {
 				t.Errorf("Check(%q) mismatch (-want +got):\n%s", password, diff)
 			}
 		})
+	}
+}
+
+func TestHasherConcurrencyBound(t *testing.T) {
+	h := newHasher(t, cheap)
+	h.Limit(1, 20*time.Millisecond)
+	release, err := h.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = h.Hash("some password")
+	if healthcare.ErrorCode(err) != healthcare.EUNAVAILABLE {
+		t.Fatalf("Hash with every slot taken = %v, want service_unavailable", err)
+	}
+	var e *healthcare.Error
+	if !errors.As(err, &e) || e.RetryAfter <= 0 {
+		t.Errorf("error %v carries no RetryAfter", err)
+	}
+	if waited := time.Since(start); waited < 20*time.Millisecond {
+		t.Errorf("gave up after %v, want the configured wait first", waited)
+	}
+	if _, err := h.Verify("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", "x"); healthcare.ErrorCode(err) != healthcare.EUNAVAILABLE {
+		t.Errorf("Verify with every slot taken = %v", err)
+	}
+	if err := h.VerifyDummy("x"); healthcare.ErrorCode(err) != healthcare.EUNAVAILABLE {
+		t.Errorf("VerifyDummy with every slot taken = %v", err)
+	}
+	release()
+	if _, err := h.Hash("some password"); err != nil {
+		t.Errorf("Hash after release = %v", err)
 	}
 }

@@ -119,11 +119,15 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 		return nil, err
 	}
 	if u == nil {
-		s.hasher.VerifyDummy(password)
+		if err := s.hasher.VerifyDummy(password); healthcare.ErrorCode(err) == healthcare.EUNAVAILABLE {
+			return nil, err
+		}
 		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
 	}
 	ok, err := s.hasher.Verify(u.PasswordHash, password)
-	if err != nil {
+	if healthcare.ErrorCode(err) == healthcare.EUNAVAILABLE {
+		return nil, err
+	} else if err != nil {
 		return nil, fmt.Errorf("verify password of user %d: %w", u.ID, err)
 	}
 	if !ok || !u.IsActive {

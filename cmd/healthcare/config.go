@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,8 @@ type config struct {
 	LoginLimit      healthcare.Limit
 	AuthLimit       healthcare.Limit
 	DoctorLimit     healthcare.Limit
+	HashConcurrency int
+	HashWait        time.Duration
 }
 
 func (c *config) sqlite() bool { return strings.HasPrefix(c.DatabaseURL, "sqlite://") }
@@ -117,6 +120,12 @@ func parseConfig(getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 	if c.DBMaxConns, err = parseInt(getenv, "DB_MAX_CONNS", 16); err != nil {
+		return nil, err
+	}
+	if c.HashConcurrency, err = parseInt(getenv, "PASSWORD_HASH_CONCURRENCY", runtime.NumCPU()); err != nil {
+		return nil, err
+	}
+	if c.HashWait, err = parseDuration(getenv, "PASSWORD_HASH_WAIT", 2*time.Second); err != nil {
 		return nil, err
 	}
 	if c.TrustedProxies, err = parsePrefixes(getenv, "TRUSTED_PROXIES"); err != nil {

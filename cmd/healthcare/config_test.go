@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,8 @@ func defaultConfig() *config {
 		LoginLimit:      healthcare.Limit{Requests: 10, Window: 15 * time.Minute},
 		AuthLimit:       healthcare.Limit{Requests: 60, Window: time.Minute},
 		DoctorLimit:     healthcare.Limit{Requests: 60, Window: time.Minute},
+		HashConcurrency: runtime.NumCPU(),
+		HashWait:        2 * time.Second,
 	}
 }
 

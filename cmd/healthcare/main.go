@@ -149,6 +149,7 @@ func newAuthService(cfg *config, db *sqlstore.DB) (*sqlstore.AuthService, error)
 	if err != nil {
 		return nil, err
 	}
+	hasher.Limit(cfg.HashConcurrency, cfg.HashWait)
 	policy, err := password.NewPolicy()
 	if err != nil {
 		return nil, err
