@@ -4,6 +4,7 @@ package jwt
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -23,8 +24,13 @@ const Leeway = 30 * time.Second
 // Signer issues and verifies tokens with HMAC-SHA256.
 type Signer struct {
 	key        []byte
+	kid        string
 	accessTTL  time.Duration
 	refreshTTL time.Duration
+	// keys are every key that verifies, by key id: the signing key and the
+	// fallbacks that rotation left behind.
+	keys map[string][]byte
+	all  []gojwt.VerificationKey
 }
 
 var _ healthcare.TokenIssuer = (*Signer)(nil)
@@ -37,7 +43,45 @@ func NewSigner(key []byte, accessTTL, refreshTTL time.Duration) (*Signer, error)
 	if accessTTL <= 0 || refreshTTL <= 0 {
 		return nil, errors.New("jwt: token lifetimes must be positive")
 	}
-	return &Signer{key: key, accessTTL: accessTTL, refreshTTL: refreshTTL}, nil
+	s := &Signer{key: key, kid: keyID(key), accessTTL: accessTTL, refreshTTL: refreshTTL}
+	s.SetFallbackKeys()
+	return s, nil
+}
+
+// SetFallbackKeys sets old keys that still verify tokens but never sign,
+// as Django's SECRET_KEY_FALLBACKS: rotate the key without logging everyone
+// out, then drop the old one once its tokens have expired.
+func (s *Signer) SetFallbackKeys(keys ...[]byte) {
+	s.keys = map[string][]byte{s.kid: s.key}
+	s.all = []gojwt.VerificationKey{s.key}
+	for _, k := range keys {
+		if len(k) > 0 {
+			s.keys[keyID(k)] = k
+			s.all = append(s.all, k)
+		}
+	}
+}
+
+// keyID names a key in a token's kid header without revealing anything of it.
+func keyID(key []byte) string {
+	sum := sha256.Sum256(append([]byte("healthcare jwt kid\x00"), key...))
+	return hex.EncodeToString(sum[:8])
+}
+
+// verificationKey picks the key for a token: the one its kid names, and
+// only from the configured set; without a kid (a token signed elsewhere
+// with the same SECRET_KEY, say), each configured key in turn.
+func (s *Signer) verificationKey(t *gojwt.Token) (any, error) {
+	raw, ok := t.Header["kid"]
+	if !ok {
+		return gojwt.VerificationKeySet{Keys: s.all}, nil
+	}
+	kid, _ := raw.(string)
+	key, ok := s.keys[kid]
+	if !ok {
+		return nil, errors.New("unknown kid")
+	}
+	return key, nil
 }
 
 type claims struct {
@@ -70,7 +114,9 @@ func (s *Signer) Issue(tokenType string, userID int64, now time.Time) (string, h
 			ID:        hex.EncodeToString(jti[:]),
 		},
 	}
-	signed, err := gojwt.NewWithClaims(gojwt.SigningMethodHS256, c).SignedString(s.key)
+	t := gojwt.NewWithClaims(gojwt.SigningMethodHS256, c)
+	t.Header["kid"] = s.kid
+	signed, err := t.SignedString(s.key)
 	if err != nil {
 		return "", healthcare.TokenClaims{}, fmt.Errorf("sign token: %w", err)
 	}
@@ -84,7 +130,7 @@ func (s *Signer) Verify(token, tokenType string, now time.Time) (healthcare.Toke
 		return healthcare.TokenClaims{}, invalid
 	}
 	var c claims
-	_, err := gojwt.ParseWithClaims(token, &c, func(*gojwt.Token) (any, error) { return s.key, nil },
+	_, err := gojwt.ParseWithClaims(token, &c, s.verificationKey,
 		gojwt.WithValidMethods([]string{gojwt.SigningMethodHS256.Alg()}),
 		gojwt.WithExpirationRequired(),
 		gojwt.WithIssuedAt(),

@@ -199,8 +199,13 @@ func TestTokenFormat(t *testing.T) {
 			if len(segs) != 3 {
 				t.Fatalf("Issue() = %q, want three dot-separated segments", tok)
 			}
+			header := decodeSegment(t, segs[0])
+			if kid, _ := header["kid"].(string); len(kid) != 16 || strings.Contains(kid, string(s.key)) {
+				t.Errorf("kid = %v, want 16 hex digits naming the key", header["kid"])
+			}
+			delete(header, "kid")
 			wantHeader := map[string]any{"alg": "HS256", "typ": "JWT"}
-			if diff := cmp.Diff(wantHeader, decodeSegment(t, segs[0])); diff != "" {
+			if diff := cmp.Diff(wantHeader, header); diff != "" {
 				t.Errorf("Issue(%q) header mismatch (-want +got):\n%s", tc.tokenType, diff)
 			}
 			payload := decodeSegment(t, segs[1])
@@ -385,5 +390,65 @@ func TestIssueUnknownType(t *testing.T) {
 	}
 	if _, _, err := s.Issue("id", 1, time.Now()); err == nil {
 		t.Error(`Issue("id", ...) succeeded, want an error for an unknown token type`)
+	}
+}
+
+func TestKeyRotation(t *testing.T) {
+	now := time.Now()
+	oldKey, newKey := []byte("old-key-old-key-old-key-old-key-!"), []byte("new-key-new-key-new-key-new-key-!")
+	old, err := NewSigner(oldKey, time.Minute, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldTok, _, err := old.Issue(healthcare.AccessToken, 1, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := NewSigner(newKey, time.Minute, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rotated.Verify(oldTok, healthcare.AccessToken, now); err == nil {
+		t.Fatal("a token of the old key verified without it as a fallback")
+	}
+	rotated.SetFallbackKeys(oldKey)
+	if _, err := rotated.Verify(oldTok, healthcare.AccessToken, now); err != nil {
+		t.Errorf("old token with the old key as fallback: %v", err)
+	}
+	// New tokens are signed with the new key only.
+	newTok, _, _ := rotated.Issue(healthcare.AccessToken, 1, now)
+	if _, err := old.Verify(newTok, healthcare.AccessToken, now); err == nil {
+		t.Error("a new token verified with the old key: fallbacks must never sign")
+	}
+	// A token without kid, as another simplejwt deployment signs, is tried against every key.
+	plain := gojwt.NewWithClaims(gojwt.SigningMethodHS256, gojwt.MapClaims{
+		"token_type": "access", "user_id": 1, "jti": "abc", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
+	plainTok, err := plain.SignedString(oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rotated.Verify(plainTok, healthcare.AccessToken, now); err != nil {
+		t.Errorf("token without kid, signed by a fallback key: %v", err)
+	}
+}
+
+func TestMaliciousKid(t *testing.T) {
+	now := time.Now()
+	key := []byte("the-key-the-key-the-key-the-key-!")
+	s, err := NewSigner(key, time.Minute, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kid := range []any{"../../../../dev/null", "' OR '1'='1", "", 42, nil, strings.Repeat("k", 1000), keyID([]byte("other"))} {
+		tok := gojwt.NewWithClaims(gojwt.SigningMethodHS256, gojwt.MapClaims{
+			"token_type": "access", "user_id": 1, "jti": "abc", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
+		tok.Header["kid"] = kid
+		signed, err := tok.SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Verify(signed, healthcare.AccessToken, now); healthcare.ErrorCode(err) != healthcare.ETOKENINVALID {
+			t.Errorf("kid %v: Verify = %v, want token_not_valid", kid, err)
+		}
 	}
 }

@@ -27,6 +27,8 @@ type config struct {
 	DatabaseURL     string
 	SecretKey       []byte
 	SecretKeySource string // where SecretKey came from, for the start-up log
+	// SecretKeyFallbacks still verify tokens but never sign (key rotation).
+	SecretKeyFallbacks [][]byte
 	Debug           bool
 	AllowedHosts    []string
 	AccessLifetime  time.Duration
@@ -167,6 +169,9 @@ func parseConfig(getenv func(string) string) (*config, error) {
 		return nil, errors.New("SECRET_KEY: required with PostgreSQL (at least 32 random bytes)")
 	}
 	c.SecretKey = []byte(key)
+	for _, k := range splitList(getenv("SECRET_KEY_FALLBACKS")) {
+		c.SecretKeyFallbacks = append(c.SecretKeyFallbacks, []byte(k))
+	}
 	return c, nil
 }
 

@@ -158,6 +158,7 @@ func newAuthService(cfg *config, db *sqlstore.DB) (*sqlstore.AuthService, error)
 	if err != nil {
 		return nil, err
 	}
+	signer.SetFallbackKeys(cfg.SecretKeyFallbacks...)
 	auth := sqlstore.NewAuthService(db, hasher, policy, signer)
 	auth.LoginLimit = cfg.LoginLimit
 	return auth, nil
