@@ -24,6 +24,7 @@ const (
 	ActionRefresh          = "auth.refresh"
 	ActionLogout           = "auth.logout"
 	ActionTokenReuse       = "auth.token_reuse"
+	ActionPasswordChange   = "auth.password_change"
 )
 
 // Audit outcomes.

@@ -25,6 +25,9 @@ type User struct {
 	IsStaff      bool
 	DateJoined   time.Time
 	PasswordHash string
+	// PasswordChangedAt is zero until the first change; tokens issued
+	// before it are refused.
+	PasswordChangedAt time.Time
 }
 
 // Registration is what a new account is made from.
@@ -82,8 +85,12 @@ type AuthService interface {
 	// Logout revokes the family of a refresh token. ETOKENINVALID if invalid.
 	Logout(ctx context.Context, refresh string) error
 	// Authenticate returns the active user an access token belongs to.
-	// ETOKENINVALID otherwise.
+	// ETOKENINVALID otherwise, and for tokens issued before the user's
+	// last password change.
 	Authenticate(ctx context.Context, access string) (*User, error)
+	// ChangePassword sets the caller's password and revokes every refresh
+	// token of the caller. EINVALID under "old_password" or "new_password".
+	ChangePassword(ctx context.Context, oldPassword, newPassword string) error
 }
 
 // PasswordHasher hashes and checks passwords.

@@ -129,6 +129,27 @@ func handleLogout(logger *slog.Logger, auth healthcare.AuthService) http.Handler
 	})
 }
 
+func handlePasswordChange(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := decodeObject(w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		oldPassword := body.str("old_password", true, false, false)
+		newPassword := body.str("new_password", true, false, false)
+		if err := body.err(); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := auth.ChangePassword(r.Context(), *oldPassword, *newPassword); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
 func handleMe() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		encode(w, http.StatusOK, toUserResponse(healthcare.UserFromContext(r.Context())))

@@ -225,3 +225,34 @@ func count(statuses []int, status int) int {
 	}
 	return n
 }
+
+func TestPasswordChange(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		second := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": strongPassword}}).expect(t, 200).Obj(t)
+		earlier, _, err := e.signer.Issue("access", u.ID, time.Now().Add(-10*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		change := func(body map[string]any, token string) *response {
+			return e.do(req{method: "POST", path: "/api/auth/password/", token: token, body: body})
+		}
+		change(map[string]any{"old_password": "x", "new_password": "y"}, "").expectBody(t, 401, notAuthBody)
+		change(map[string]any{}, u.Access).expectBody(t, 400, `{"old_password": ["This field is required."], "new_password": ["This field is required."]}`)
+		change(map[string]any{"old_password": "not-it", "new_password": "An0ther-g00d-one"}, u.Access).
+			expectBody(t, 400, `{"old_password": ["Your old password was entered incorrectly. Please enter it again."]}`)
+		change(map[string]any{"old_password": strongPassword, "new_password": "12345678"}, u.Access).
+			expectBody(t, 400, `{"new_password": ["This password is too common.", "This password is entirely numeric."]}`)
+		change(map[string]any{"old_password": strongPassword, "new_password": "An0ther-g00d-one"}, u.Access).expect(t, 204)
+
+		// Every refresh token of the user is revoked, on every device.
+		for _, r := range []any{u.Refresh, second["refresh"]} {
+			e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": r}}).expectBody(t, 401, tokenInvalidBody)
+		}
+		// Access tokens issued before the change stop working too.
+		e.do(req{method: "GET", path: "/api/auth/me/", token: earlier}).expect(t, 401)
+		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": strongPassword}}).expect(t, 401)
+		fresh := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": "An0ther-g00d-one"}}).expect(t, 200).Obj(t)
+		e.do(req{method: "GET", path: "/api/auth/me/", token: fresh["access"].(string)}).expect(t, 200)
+	})
+}

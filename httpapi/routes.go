@@ -21,6 +21,7 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, cfg Config, svc Services
 	mux.Handle("POST /api/auth/refresh", authLimited(handleRefresh(logger, svc.Auth)))
 	mux.Handle("POST /api/auth/logout", handleLogout(logger, svc.Auth))
 	mux.Handle("GET /api/auth/me", auth(handleMe()))
+	mux.Handle("POST /api/auth/password", auth(handlePasswordChange(logger, svc.Auth)))
 
 	mux.Handle("GET /api/patients", auth(handlePatientsList(logger, svc.Patients)))
 	mux.Handle("POST /api/patients", auth(handlePatientCreate(logger, svc.Patients)))

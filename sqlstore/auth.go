@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -276,5 +278,83 @@ func (s *AuthService) Authenticate(ctx context.Context, access string) (*healthc
 	if u == nil || !u.IsActive {
 		return nil, errTokenInvalid()
 	}
+	// iat has whole seconds: a token from the very second of the change
+	// but before it still passes; a refresh token of that second does not.
+	if !u.PasswordChangedAt.IsZero() && claims.IssuedAt.Before(u.PasswordChangedAt.Truncate(time.Second)) {
+		return nil, errTokenInvalid()
+	}
 	return u, nil
+}
+
+// MsgWrongOldPassword is Django's message for a wrong old password.
+const MsgWrongOldPassword = "Your old password was entered incorrectly. Please enter it again."
+
+const changePasswordSQL = `UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3`
+
+const revokeUserTokensSQL = `UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`
+
+// ChangePassword sets the caller's password after checking the old one,
+// and revokes every refresh token the caller holds, on every device.
+func (s *AuthService) ChangePassword(ctx context.Context, oldPassword, newPassword string) error {
+	ev := newEvent(ctx, healthcare.ActionPasswordChange, "user", healthcare.UserIDFromContext(ctx))
+	ev.OwnerID = ev.ActorID
+	if err := s.changePassword(ctx, oldPassword, newPassword, ev); err != nil {
+		return s.db.audit.recordFailure(ctx, ev, err)
+	}
+	return nil
+}
+
+func (s *AuthService) changePassword(ctx context.Context, oldPassword, newPassword string, ev *healthcare.AuditEvent) error {
+	caller := healthcare.UserFromContext(ctx)
+	if caller == nil {
+		return healthcare.Errorf(healthcare.ENOTAUTHENTICATED, "Authentication credentials were not provided.")
+	}
+	// Guessing the old password through this route counts like failed logins.
+	throttleKey := "password:" + strconv.FormatInt(caller.ID, 10)
+	if err := (&Throttle{db: s.db}).Hit(ctx, throttleKey, s.LoginLimit); err != nil {
+		return err
+	}
+	u, err := findUserByID(ctx, s.db.db, caller.ID)
+	if err != nil {
+		return err
+	} else if u == nil {
+		return errTokenInvalid()
+	}
+	if len(oldPassword) > healthcare.MaxPasswordBytes {
+		return healthcare.FieldError("old_password", MsgWrongOldPassword)
+	}
+	ok, err := s.hasher.Verify(u.PasswordHash, oldPassword)
+	if healthcare.ErrorCode(err) == healthcare.EUNAVAILABLE {
+		return err
+	} else if err != nil {
+		return fmt.Errorf("verify password of user %d: %w", u.ID, err)
+	}
+	if !ok {
+		return healthcare.FieldError("old_password", MsgWrongOldPassword)
+	}
+	errs := healthcare.FieldErrors{}
+	for _, msg := range s.policy.Check(newPassword, healthcare.Registration{
+		Username: u.Username, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}) {
+		errs.Add("new_password", msg)
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(newPassword)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+		now := s.db.now()
+		if _, err := tx.ExecContext(ctx, changePasswordSQL, hash, now, u.ID); err != nil {
+			return fmt.Errorf("change password: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, revokeUserTokensSQL, now, u.ID); err != nil {
+			return fmt.Errorf("revoke tokens: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, resetSQL, throttleKey); err != nil {
+			return fmt.Errorf("reset password attempts: %w", err)
+		}
+		return s.db.audit.insertTx(ctx, tx, ev)
+	})
 }

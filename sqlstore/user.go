@@ -8,15 +8,23 @@ import (
 	"github.com/clinicapi/healthcare"
 )
 
-const userColumns = `id, username, email, first_name, last_name, is_active, is_staff, date_joined, password_hash`
+const userColumns = `id, username, email, first_name, last_name, is_active, is_staff, date_joined, password_hash,
+password_changed_at`
 
 func scanUser(row interface{ Scan(...any) error }) (*healthcare.User, error) {
-	var u healthcare.User
-	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsActive, &u.IsStaff, &u.DateJoined, &u.PasswordHash)
+	var (
+		u       healthcare.User
+		changed sql.NullTime
+	)
+	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsActive, &u.IsStaff, &u.DateJoined,
+		&u.PasswordHash, &changed)
 	if err != nil {
 		return nil, err
 	}
 	u.DateJoined = u.DateJoined.UTC()
+	if changed.Valid {
+		u.PasswordChangedAt = changed.Time.UTC()
+	}
 	return &u, nil
 }
 

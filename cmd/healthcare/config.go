@@ -29,21 +29,21 @@ type config struct {
 	SecretKeySource string // where SecretKey came from, for the start-up log
 	// SecretKeyFallbacks still verify tokens but never sign (key rotation).
 	SecretKeyFallbacks [][]byte
-	Debug           bool
-	AllowedHosts    []string
-	AccessLifetime  time.Duration
-	RefreshLifetime time.Duration
-	AutoMigrate     bool
-	DBMaxConns      int
-	ShutdownTimeout time.Duration
-	LogFormat       string
-	LogLevel        string
-	TrustedProxies  []netip.Prefix
-	LoginLimit      healthcare.Limit
-	AuthLimit       healthcare.Limit
-	DoctorLimit     healthcare.Limit
-	HashConcurrency int
-	HashWait        time.Duration
+	Debug              bool
+	AllowedHosts       []string
+	AccessLifetime     time.Duration
+	RefreshLifetime    time.Duration
+	AutoMigrate        bool
+	DBMaxConns         int
+	ShutdownTimeout    time.Duration
+	LogFormat          string
+	LogLevel           string
+	TrustedProxies     []netip.Prefix
+	LoginLimit         healthcare.Limit
+	AuthLimit          healthcare.Limit
+	DoctorLimit        healthcare.Limit
+	HashConcurrency    int
+	HashWait           time.Duration
 }
 
 func (c *config) sqlite() bool { return strings.HasPrefix(c.DatabaseURL, "sqlite://") }
