@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -49,6 +51,13 @@ type errorBody struct {
 // maps to. Only an unexpected error is logged: it is the one a client
 // cannot learn anything from, so the log is where its cause goes.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	if errors.Is(err, context.DeadlineExceeded) || (errors.Is(err, context.Canceled) && r.Context().Err() != nil) {
+		// Out of time, or the client left: a busy database, not a bug.
+		logger.WarnContext(r.Context(), "request ran out of time",
+			"request_id", healthcare.RequestInfoFromContext(r.Context()).RequestID, "route", routeOf(r), "err", err)
+		err = &healthcare.Error{Code: healthcare.EUNAVAILABLE, RetryAfter: time.Second,
+			Message: "The service is busy; try again shortly."}
+	}
 	code := healthcare.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {

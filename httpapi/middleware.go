@@ -184,6 +184,19 @@ func setRoute(r *http.Request, pattern string) {
 	}
 }
 
+// withTimeout gives each request a deadline, so that no database call can
+// outlive the client's patience or hold a connection forever.
+func withTimeout(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // withAllowedHosts refuses a Host header outside hosts, as Django's
 // ALLOWED_HOSTS does: ports are ignored, ".example.com" also matches its
 // subdomains, and "*" matches anything.

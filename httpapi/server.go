@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -22,6 +23,10 @@ type Config struct {
 	// address; DoctorWriteLimit bounds doctor writes per user.
 	AuthLimit        healthcare.Limit
 	DoctorWriteLimit healthcare.Limit
+	// CORSAllowedOrigins may call the API from a browser.
+	CORSAllowedOrigins []string
+	// RequestTimeout bounds each request's work, database calls included.
+	RequestTimeout time.Duration
 }
 
 // Services are what the handlers call.
@@ -37,13 +42,17 @@ type Services struct {
 }
 
 // NewServer returns the API's handler: the routes of routes.go behind
-// request id → recover → access log → host check → authentication.
+// request id → recover → access log → security headers → deadline → host
+// check → CORS → authentication.
 func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, cfg, svc)
 	var h http.Handler = &router{mux: mux, logger: logger}
 	h = withAuthentication(svc.Auth, logger, h)
+	h = withCORS(logger, normalizeOrigins(cfg.CORSAllowedOrigins), h)
 	h = withAllowedHosts(logger, cfg.AllowedHosts, h)
+	h = withTimeout(cfg.RequestTimeout, h)
+	h = withSecurityHeaders(h)
 	h = withAccessLog(logger, h)
 	h = withRecover(logger, h)
 	h = withRequestID(cfg.TrustedProxies, h)

@@ -113,3 +113,39 @@ func auditExport(ctx context.Context, cfg *config, args []string, stdout io.Writ
 	}
 	return w.Flush()
 }
+
+// check reports every problem that serve would refuse to start with, and
+// whether the database answers and is migrated, like Django's check --deploy.
+func check(ctx context.Context, cfg *config, stdout io.Writer) error {
+	problems := cfg.problems()
+	if cfg.Debug {
+		problems = append(problems, "DEBUG: on; turn it off in production")
+	}
+	if len(cfg.SecretKey) == 0 && cfg.sqlite() {
+		problems = append(problems, "SECRET_KEY: not set; a key generated beside the database will be used")
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if db, err := openDB(pingCtx, cfg); err != nil {
+		problems = append(problems, "database: "+err.Error())
+	} else {
+		defer db.Close()
+		status, err := db.MigrationStatus(pingCtx)
+		if err != nil {
+			problems = append(problems, "migrations: "+err.Error())
+		}
+		for _, m := range status {
+			if !m.Applied {
+				problems = append(problems, fmt.Sprintf("migrations: %05d %s is pending; run healthcare migrate", m.Version, m.Name))
+			}
+		}
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, "problem:", p)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%d problem(s)", len(problems))
+	}
+	fmt.Fprintln(stdout, "no problems found")
+	return nil
+}

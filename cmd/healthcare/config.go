@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,20 @@ type config struct {
 	DoctorLimit        healthcare.Limit
 	HashConcurrency    int
 	HashWait           time.Duration
+	CORSOrigins        []string
+	TLSCertFile        string
+	TLSKeyFile         string
+	RequestTimeout     time.Duration
+	HTTP               httpLimits
+}
+
+// httpLimits bound what one connection may cost the server.
+type httpLimits struct {
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
 }
 
 func (c *config) sqlite() bool { return strings.HasPrefix(c.DatabaseURL, "sqlite://") }
@@ -130,6 +145,34 @@ func parseConfig(getenv func(string) string) (*config, error) {
 	if c.HashWait, err = parseDuration(getenv, "PASSWORD_HASH_WAIT", 2*time.Second); err != nil {
 		return nil, err
 	}
+	for _, d := range []struct {
+		key string
+		def time.Duration
+		dst *time.Duration
+	}{
+		{"REQUEST_TIMEOUT", 15 * time.Second, &c.RequestTimeout},
+		{"HTTP_READ_HEADER_TIMEOUT", 5 * time.Second, &c.HTTP.ReadHeaderTimeout},
+		{"HTTP_READ_TIMEOUT", 30 * time.Second, &c.HTTP.ReadTimeout},
+		{"HTTP_WRITE_TIMEOUT", 30 * time.Second, &c.HTTP.WriteTimeout},
+		{"HTTP_IDLE_TIMEOUT", 120 * time.Second, &c.HTTP.IdleTimeout},
+	} {
+		if *d.dst, err = parseDuration(getenv, d.key, d.def); err != nil {
+			return nil, err
+		}
+	}
+	if c.HTTP.MaxHeaderBytes, err = parseInt(getenv, "HTTP_MAX_HEADER_BYTES", 64<<10); err != nil {
+		return nil, err
+	}
+	c.CORSOrigins = splitList(getenv("CORS_ALLOWED_ORIGINS"))
+	for _, o := range c.CORSOrigins {
+		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/")) {
+			return nil, fmt.Errorf("CORS_ALLOWED_ORIGINS: want origins such as https://app.example.com, got %q", o)
+		}
+	}
+	c.TLSCertFile, c.TLSKeyFile = getenv("TLS_CERT_FILE"), getenv("TLS_KEY_FILE")
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return nil, errors.New("TLS_CERT_FILE: set both TLS_CERT_FILE and TLS_KEY_FILE, or neither")
+	}
 	if c.TrustedProxies, err = parsePrefixes(getenv, "TRUSTED_PROXIES"); err != nil {
 		return nil, err
 	}
@@ -173,6 +216,43 @@ func parseConfig(getenv func(string) string) (*config, error) {
 		c.SecretKeyFallbacks = append(c.SecretKeyFallbacks, []byte(k))
 	}
 	return c, nil
+}
+
+// exampleKeys are signing keys published in documentation, the Django
+// design's own among them: a server using one signs tokens anybody can forge.
+var exampleKeys = []string{"your-super-secret-key", "your-secret-key", "secret", "secret-key", "changeme",
+	"change-me", "changethis", "supersecret", "mysecretkey", "your_secret_key"}
+
+// problems lists what makes the configuration unsafe for production, as
+// Django's check --deploy does. serve refuses to start on any of them
+// unless DEBUG is on.
+func (c *config) problems() []string {
+	var out []string
+	key := strings.ToLower(strings.TrimSpace(string(c.SecretKey)))
+	if slices.Contains(exampleKeys, key) || strings.HasPrefix(key, "django-insecure") {
+		out = append(out, c.SecretKeySource+": a published example value; anyone could sign tokens with it")
+	}
+	if len(c.SecretKey) > 0 && len(c.SecretKey) < 32 {
+		out = append(out, fmt.Sprintf("%s: %d bytes; use at least 32 random bytes", c.SecretKeySource, len(c.SecretKey)))
+	}
+	for _, k := range c.SecretKeyFallbacks {
+		if len(k) < 32 {
+			out = append(out, "SECRET_KEY_FALLBACKS: a key under 32 bytes")
+			break
+		}
+	}
+	if slices.Contains(c.AllowedHosts, "*") {
+		out = append(out, "ALLOWED_HOSTS: * accepts any Host header; list the names clients use")
+	}
+	for _, f := range []struct{ name, path string }{{"TLS_CERT_FILE", c.TLSCertFile}, {"TLS_KEY_FILE", c.TLSKeyFile}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			out = append(out, fmt.Sprintf("%s: %v", f.name, err))
+		}
+	}
+	return out
 }
 
 // databaseURL is DATABASE_URL, else one built from the Django design's

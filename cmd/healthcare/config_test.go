@@ -42,6 +42,9 @@ func defaultConfig() *config {
 		DoctorLimit:     healthcare.Limit{Requests: 60, Window: time.Minute},
 		HashConcurrency: runtime.NumCPU(),
 		HashWait:        2 * time.Second,
+		RequestTimeout:  15 * time.Second,
+		HTTP: httpLimits{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10},
 	}
 }
 
@@ -224,6 +227,9 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		{"DEBUG maybe", map[string]string{"DEBUG": "maybe"}, "DEBUG"},
 		{"THROTTLE_AUTH no window", map[string]string{"THROTTLE_AUTH": "60"}, "THROTTLE_AUTH"},
+		{"CORS_ALLOWED_ORIGINS path", map[string]string{"CORS_ALLOWED_ORIGINS": "https://a.example/x"}, "CORS_ALLOWED_ORIGINS"},
+		{"TLS_CERT_FILE alone", map[string]string{"TLS_CERT_FILE": "/tmp/c.pem"}, "TLS_CERT_FILE"},
+		{"HTTP_READ_HEADER_TIMEOUT", map[string]string{"HTTP_READ_HEADER_TIMEOUT": "soon"}, "HTTP_READ_HEADER_TIMEOUT"},
 		{"THROTTLE_LOGIN_FAILURES tiny window", map[string]string{"THROTTLE_LOGIN_FAILURES": "5/1ms"}, "THROTTLE_LOGIN_FAILURES"},
 		{"TRUSTED_PROXIES garbage", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "TRUSTED_PROXIES"},
 		{"AUTO_MIGRATE 2", map[string]string{"AUTO_MIGRATE": "2"}, "AUTO_MIGRATE"},
@@ -509,5 +515,34 @@ func TestParseConfigSocketHost(t *testing.T) {
 	want := "postgres://app@/clinic?host=%2Fvar%2Frun%2Fpostgresql&port=5432"
 	if c.DatabaseURL != want {
 		t.Errorf("parseConfig(%v) DatabaseURL = %q, want %q", env, c.DatabaseURL, want)
+	}
+}
+
+func TestConfigProblems(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want []string // substrings, one per expected problem
+	}{
+		{"safe", map[string]string{"SECRET_KEY": strings.Repeat("k", 32)}, nil},
+		{"generated key is fine", map[string]string{}, nil},
+		{"short key", map[string]string{"SECRET_KEY": "short"}, []string{"5 bytes"}},
+		{"the Django design's example", map[string]string{"SECRET_KEY": "your-super-secret-key"}, []string{"published example", "21 bytes"}},
+		{"django-insecure prefix", map[string]string{"SECRET_KEY": "django-insecure-" + strings.Repeat("x", 40)}, []string{"published example"}},
+		{"any host", map[string]string{"SECRET_KEY": strings.Repeat("k", 32), "ALLOWED_HOSTS": "*"}, []string{"ALLOWED_HOSTS"}},
+		{"short fallback", map[string]string{"SECRET_KEY": strings.Repeat("k", 32), "SECRET_KEY_FALLBACKS": "old"}, []string{"SECRET_KEY_FALLBACKS"}},
+		{"missing TLS file", map[string]string{"SECRET_KEY": strings.Repeat("k", 32), "TLS_CERT_FILE": "/nonexistent/c.pem", "TLS_KEY_FILE": "/nonexistent/k.pem"}, []string{"TLS_CERT_FILE", "TLS_KEY_FILE"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := mustParseConfig(t, tt.env).problems()
+			if len(got) != len(tt.want) {
+				t.Fatalf("problems() = %q, want %d", got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("problem %d = %q, want it to mention %q", i, got[i], w)
+				}
+			}
+		})
 	}
 }

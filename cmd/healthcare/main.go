@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,6 +45,8 @@ commands:
   createsuperuser  create a staff account (--username, --email, --password;
                    what is missing is read from standard input)
   audit export     write audit events as JSON lines (--since, --until)
+  check            report unsafe settings and whether the database answers;
+                   exits non-zero on any problem
   version          print the version
 `
 
@@ -74,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, cfg, logger)
 	case "migrate":
 		return migrate(ctx, cfg, args, stdout)
+	case "check":
+		return check(ctx, cfg, stdout)
 	case "createsuperuser":
 		return createSuperuser(ctx, cfg, args, stdin, stdout)
 	case "audit":
@@ -206,6 +212,15 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		logger.Warn("no SECRET_KEY set: generated one for the embedded database; set SECRET_KEY in production",
 			"file", cfg.SecretKeySource)
 	}
+	if problems := cfg.problems(); len(problems) > 0 {
+		if !cfg.Debug {
+			return fmt.Errorf("refusing to start with an unsafe configuration (DEBUG=true overrides):\n  %s",
+				strings.Join(problems, "\n  "))
+		}
+		for _, p := range problems {
+			logger.Warn("unsafe configuration, allowed because DEBUG is on", "problem", p)
+		}
+	}
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -228,6 +243,7 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 	handler := httpapi.NewServer(logger, httpapi.Config{
 		AllowedHosts: cfg.AllowedHosts, TrustedProxies: cfg.TrustedProxies,
 		AuthLimit: cfg.AuthLimit, DoctorWriteLimit: cfg.DoctorLimit,
+		CORSAllowedOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
 	}, httpapi.Services{
 		Auth:        auth,
 		Patients:    sqlstore.NewPatientService(db),
@@ -239,23 +255,30 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 	})
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "database", db.Engine(),
+	logger.Info("listening", "addr", ln.Addr().String(), "tls", cfg.TLSCertFile != "", "database", db.Engine(),
 		"debug", cfg.Debug, "allowed_hosts", cfg.AllowedHosts, "secret_key", cfg.SecretKeySource,
 		"access_token_lifetime", cfg.AccessLifetime.String(), "refresh_token_lifetime", cfg.RefreshLifetime.String())
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if cfg.TLSCertFile != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	go sweep(ctx, logger, db, max(cfg.LoginLimit.Window, cfg.AuthLimit.Window, cfg.DoctorLimit.Window))
 	select {
 	case err := <-errc:

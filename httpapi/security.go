@@ -1,0 +1,78 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// withSecurityHeaders sets the headers every API response carries: nothing
+// is cached (responses hold patient data), sniffed, framed or referred;
+// HSTS only where the connection is TLS, as browsers ignore it otherwise.
+func withSecurityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withCORS lets the browsers of the listed origins call the API. Tokens
+// travel in the Authorization header, never in cookies, so credentials are
+// never allowed and "*" stays harmless. A preflight from another origin is
+// refused outright.
+func withCORS(logger *slog.Logger, origins []string, next http.Handler) http.Handler {
+	anyOrigin := slices.Contains(origins, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Add("Vary", "Origin")
+		allowed := anyOrigin || slices.Contains(origins, origin)
+		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+		if !allowed {
+			if preflight {
+				writeError(w, r, logger, healthcare.Errorf(healthcare.EPERMISSION, "Origin not allowed."))
+				return
+			}
+			next.ServeHTTP(w, r) // no CORS headers: the browser withholds the answer
+			return
+		}
+		h := w.Header()
+		if anyOrigin {
+			h.Set("Access-Control-Allow-Origin", "*")
+		} else {
+			h.Set("Access-Control-Allow-Origin", origin)
+		}
+		h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, X-Request-ID")
+		if preflight {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, X-Request-ID")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// normalizeOrigins keeps scheme://host[:port] of each configured origin.
+func normalizeOrigins(origins []string) []string {
+	out := make([]string, 0, len(origins))
+	for _, o := range origins {
+		out = append(out, strings.TrimSuffix(strings.TrimSpace(o), "/"))
+	}
+	return out
+}
