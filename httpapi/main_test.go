@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +28,9 @@ import (
 
 func TestMain(m *testing.M) { sqlstoretest.Main(m) }
 
+// testKey signs the test server's tokens.
+var testKey = []byte("test-secret-key-test-secret-key-0123")
+
 // cheapHash keeps the tests fast; production parameters are tested in password.
 var cheapHash = password.Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
@@ -38,12 +42,22 @@ var testPolicy = func() *password.Policy {
 	return p
 }()
 
+func mustHasher(t testing.TB) *password.Hasher {
+	t.Helper()
+	h, err := password.NewHasher(cheapHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 // env is the real server on a real database of one engine.
 type env struct {
 	t       testing.TB
 	handler http.Handler
 	db      *sqlstore.DB
 	auth    *sqlstore.AuthService
+	url     string
 	signer  *jwt.Signer
 	logs    *bytes.Buffer
 	seq     *atomic.Int64
@@ -52,10 +66,25 @@ type env struct {
 // forEachEngine runs fn against a fresh server on each engine.
 func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		fn(t, newEnv(t, db))
-	})
+	forEachEngineWith(t, httpapi.Config{}, healthcare.Limit{}, fn)
 }
+
+// forEachEngineWith is forEachEngine with limits.
+func forEachEngineWith(t *testing.T, cfg httpapi.Config, login healthcare.Limit, fn func(t *testing.T, e *env)) {
+	t.Helper()
+	for _, engine := range sqlstoretest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			url := sqlstoretest.URL(t, engine)
+			e := newEnvWith(t, sqlstoretest.Open(t, url), cfg, login)
+			e.url = url
+			fn(t, e)
+		})
+	}
+}
+
+// raw is a plain handle on the test's database, for doing what no route does.
+func (e *env) raw() *sql.DB { return sqlstoretest.Raw(e.t, e.url) }
 
 func newEnv(t testing.TB, db *sqlstore.DB) *env {
 	t.Helper()
@@ -65,11 +94,8 @@ func newEnv(t testing.TB, db *sqlstore.DB) *env {
 // newEnvWith is newEnv with limits; the allowed hosts are always the test's.
 func newEnvWith(t testing.TB, db *sqlstore.DB, cfg httpapi.Config, loginLimit healthcare.Limit) *env {
 	t.Helper()
-	hasher, err := password.NewHasher(cheapHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := jwt.NewSigner([]byte("test-secret-key-test-secret-key-0123"), 5*time.Minute, 24*time.Hour)
+	hasher := mustHasher(t)
+	signer, err := jwt.NewSigner(testKey, 5*time.Minute, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

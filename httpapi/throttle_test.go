@@ -12,13 +12,6 @@ import (
 	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
 )
 
-func forEachEngineWith(t *testing.T, cfg httpapi.Config, login healthcare.Limit, fn func(t *testing.T, e *env)) {
-	t.Helper()
-	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		fn(t, newEnvWith(t, db, cfg, login))
-	})
-}
-
 func expectThrottled(t *testing.T, res *response) {
 	t.Helper()
 	res.expect(t, 429)

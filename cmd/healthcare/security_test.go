@@ -172,3 +172,21 @@ func TestSlowClientCut(t *testing.T) {
 		t.Errorf("connection closed = %v after %v, want closed within ~1s", closed, elapsed)
 	}
 }
+
+// TestHugeHeadersRefused: 100 KB of headers never reach a handler.
+func TestHugeHeadersRefused(t *testing.T) {
+	base, _, _ := startServer(t, map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t)})
+	r, err := http.NewRequest("GET", base+"/api/doctors/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("X-Big", strings.Repeat("b", 100<<10))
+	res, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("100 KB of headers: status %d, want 431", res.StatusCode)
+	}
+}
