@@ -23,7 +23,7 @@ const (
 	ActionLoginFailed      = "auth.login_failed"
 	ActionRefresh          = "auth.refresh"
 	ActionLogout           = "auth.logout"
-	ActionTokenReuse       = "auth.token_reuse"
+	ActionTokenReuse       = "auth.token_reuse" // #nosec G101 -- an action name, not a credential
 	ActionPasswordChange   = "auth.password_change"
 )
 

@@ -289,6 +289,7 @@ func (s *AuthService) Authenticate(ctx context.Context, access string) (*healthc
 // MsgWrongOldPassword is Django's message for a wrong old password.
 const MsgWrongOldPassword = "Your old password was entered incorrectly. Please enter it again."
 
+// #nosec G101 -- SQL naming a column, not a credential.
 const changePasswordSQL = `UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3`
 
 const revokeUserTokensSQL = `UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`

@@ -68,7 +68,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	}
 	db := &DB{db: sqldb, dialect: d, auditKey: opt.AuditKey, Now: func() time.Time { return time.Now() }}
 	if err := db.Ping(ctx); err != nil {
-		sqldb.Close()
+		_ = sqldb.Close()
 		return nil, err
 	}
 	db.audit = newAuditor(db, opt.DisableAuditForBenchmark)

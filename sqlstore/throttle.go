@@ -56,6 +56,7 @@ func (t *Throttle) Reset(ctx context.Context, key string) error {
 
 const deleteStaleCountersSQL = `DELETE FROM throttle_counters WHERE window_start < $1`
 
+// #nosec G101 -- SQL naming a table, not a credential.
 const deleteExpiredTokensSQL = `DELETE FROM refresh_tokens WHERE expires_at < $1`
 
 // DeleteExpired removes counters whose window ended before maxWindow ago

@@ -18,6 +18,7 @@ func tokenHash(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// #nosec G101 -- SQL naming a column, not a credential.
 const insertRefreshTokenSQL = `INSERT INTO refresh_tokens (token_hash, family, user_id, created_at, expires_at)
 VALUES ($1, $2, $3, $4, $5)`
 

@@ -57,7 +57,7 @@ func admin(ctx context.Context) (*sql.DB, error) {
 		return nil, err
 	}
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -96,7 +96,7 @@ func Main(m *testing.M) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		if adm, err := admin(ctx); err == nil {
 			_, _ = adm.ExecContext(ctx, "DROP DATABASE IF EXISTS "+templateName+" WITH (FORCE)")
-			adm.Close()
+			_ = adm.Close()
 		}
 		cancel()
 	}
@@ -179,7 +179,7 @@ func Raw(t testing.TB, url string) *sql.DB {
 	if err != nil {
 		t.Fatalf("open raw database: %v", err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() })
 	return db
 }
 
@@ -191,7 +191,7 @@ func Open(t testing.TB, url string) *sqlstore.DB {
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() })
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate test database: %v", err)
 	}
