@@ -87,5 +87,7 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	encode(w, status, errorBody{Detail: msg, Code: code})
 }
 
+func errNotFound() error { return healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound) }
+
 // errorf makes an HTTP-only error.
 func errorf(code, msg string) error { return &healthcare.Error{Code: code, Message: msg} }

@@ -147,24 +147,34 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 // withAccessLog logs one line per request: never a body, a token or a
 // query string, which may carry a patient's name.
-func withAccessLog(logger *slog.Logger, next http.Handler) http.Handler {
+func withAccessLog(logger *slog.Logger, metrics Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		metrics.InFlight(1)
+		defer metrics.InFlight(-1)
 		rec := &statusRecorder{ResponseWriter: w}
-		pattern := new(string)
-		r = r.WithContext(context.WithValue(r.Context(), patternKey{}, pattern))
+		pattern, userID := new(string), new(int64)
+		ctx := context.WithValue(r.Context(), patternKey{}, pattern)
+		r = r.WithContext(context.WithValue(ctx, userKey{}, userID))
 		next.ServeHTTP(rec, r)
 		info := healthcare.RequestInfoFromContext(r.Context())
+		route, d := routeOf(r), time.Since(start)
+		metrics.Request(route, r.Method, rec.status, d)
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", info.RequestID),
 			slog.String("method", r.Method),
-			slog.String("route", routeOf(r)),
+			slog.String("route", route),
 			slog.Int("status", rec.status),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", d),
+			slog.Int64("user_id", *userID),
 			slog.String("client", info.ClientAddr),
 		)
 	})
 }
+
+// userKey holds an *int64 that authentication fills in with the user's id,
+// for the access log outside it.
+type userKey struct{}
 
 // routeOf is the matched pattern, never the raw path with its ids.
 func routeOf(r *http.Request) string {
@@ -250,6 +260,9 @@ func withAuthentication(auth healthcare.AuthService, logger *slog.Logger, next h
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
+		}
+		if p, ok := r.Context().Value(userKey{}).(*int64); ok {
+			*p = u.ID
 		}
 		next.ServeHTTP(w, r.WithContext(healthcare.NewContextWithUser(r.Context(), u)))
 	})

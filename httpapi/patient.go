@@ -43,7 +43,7 @@ func readPatientUpdate(body *object, partial bool) healthcare.PatientUpdate {
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound)
+		return 0, errNotFound()
 	}
 	return id, nil
 }

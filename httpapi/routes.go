@@ -5,9 +5,15 @@ import (
 	"net/http"
 )
 
+// handler is what addRoutes registers on: a ServeMux, or in tests a
+// recorder of the patterns.
+type handler interface {
+	Handle(pattern string, h http.Handler)
+}
+
 // addRoutes is the whole API surface. Patterns have no trailing slash; the
-// router strips one from every request.
-func addRoutes(mux *http.ServeMux, logger *slog.Logger, cfg Config, svc Services) {
+// router strips one from every request. openapi.json documents each one.
+func addRoutes(mux handler, logger *slog.Logger, cfg Config, svc Services) {
 	auth := func(h http.Handler) http.Handler { return requireUser(logger, h) }
 	authLimited := func(h http.Handler) http.Handler {
 		return throttled(logger, svc.Throttle, cfg.AuthLimit, byClientAddr("auth"), h)
@@ -45,6 +51,11 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, cfg Config, svc Services
 
 	mux.Handle("GET /api/audit", auth(handleAuditList(logger, svc.Audit)))
 
+	mux.Handle("GET /api/schema", handleSchema())
+	mux.Handle("GET /api/docs", handleDocs(logger))
+	mux.Handle("GET /api/docs/{file}", handleDocs(logger))
+
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, svc.Ready))
+	mux.Handle("GET /metrics", svc.Metrics.Handler())
 }

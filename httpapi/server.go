@@ -37,6 +37,8 @@ type Services struct {
 	Assignments healthcare.AssignmentService
 	Audit       healthcare.AuditService
 	Throttle    healthcare.Throttle
+	// Metrics records requests; nil records nothing and serves no /metrics.
+	Metrics Metrics
 	// Ready reports whether the service can serve, for /readyz.
 	Ready func(ctx context.Context) error
 }
@@ -45,6 +47,9 @@ type Services struct {
 // request id → recover → access log → security headers → deadline → host
 // check → CORS → authentication.
 func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
+	if svc.Metrics == nil {
+		svc.Metrics = nopMetrics{}
+	}
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, cfg, svc)
 	var h http.Handler = &router{mux: mux, logger: logger}
@@ -53,10 +58,35 @@ func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	h = withAllowedHosts(logger, cfg.AllowedHosts, h)
 	h = withTimeout(cfg.RequestTimeout, h)
 	h = withSecurityHeaders(h)
-	h = withAccessLog(logger, h)
+	h = withAccessLog(logger, svc.Metrics, h)
 	h = withRecover(logger, h)
 	h = withRequestID(cfg.TrustedProxies, h)
 	return h
+}
+
+// Metrics records what the server does, for GET /metrics.
+type Metrics interface {
+	// Request counts one finished request by route pattern, never raw path.
+	Request(route, method string, status int, d time.Duration)
+	// InFlight moves the gauge of requests being served.
+	InFlight(delta int)
+	// Login counts a login attempt that succeeded or failed.
+	Login(ok bool)
+	// Throttled counts a request refused by a rate limit.
+	Throttled(scope string)
+	Handler() http.Handler
+}
+
+type nopMetrics struct{}
+
+func (nopMetrics) Request(string, string, int, time.Duration) {}
+func (nopMetrics) InFlight(int)                               {}
+func (nopMetrics) Login(bool)                                 {}
+func (nopMetrics) Throttled(string)                           {}
+func (nopMetrics) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, slog.Default(), errNotFound())
+	})
 }
 
 // router serves every route with and without its trailing slash, and
@@ -74,7 +104,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// An unclean path ("//", "..") would get the mux's redirect; the
 	// contract has none, and such a path names nothing.
 	if path.Clean(r.URL.Path) != r.URL.Path {
-		writeError(w, r, rt.logger, healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound))
+		writeError(w, r, rt.logger, errNotFound())
 		return
 	}
 	h, pattern := rt.mux.Handler(r)
@@ -98,7 +128,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, rt.logger, errorf(eMethodNotAllowed, "Method \""+r.Method+"\" not allowed."))
 		return
 	}
-	writeError(w, r, rt.logger, healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound))
+	writeError(w, r, rt.logger, errNotFound())
 }
 
 type optionsResponse struct {
