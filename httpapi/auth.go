@@ -63,7 +63,7 @@ func handleRegister(logger *slog.Logger, auth healthcare.AuthService) http.Handl
 	})
 }
 
-func handleLogin(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
+func handleLogin(logger *slog.Logger, auth healthcare.AuthService, metrics Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := decodeObject(w, r)
 		if err != nil {
@@ -77,6 +77,15 @@ func handleLogin(logger *slog.Logger, auth healthcare.AuthService) http.Handler 
 			return
 		}
 		pair, err := auth.Login(r.Context(), *username, *password)
+		switch healthcare.ErrorCode(err) {
+		case "":
+			metrics.Login(true)
+		case healthcare.ENOACTIVEACCOUNT:
+			metrics.Login(false)
+		case healthcare.ETHROTTLED:
+			metrics.Login(false)
+			metrics.Throttled("login")
+		}
 		if err != nil {
 			writeError(w, r, logger, err)
 			return

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/clinicapi/healthcare/sqlstore"
 	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
@@ -30,7 +31,7 @@ func BenchmarkAudit(b *testing.B) {
 				url := sqlstoretest.PostgresURL(b)
 				db, err := sqlstore.Open(context.Background(), url, sqlstore.Options{
 					MaxOpenConns: 16, DisableAuditForBenchmark: audit == "off",
-					AuditBatchSize: func(n int) { batches.Add(1); events.Add(int64(n)) }})
+					AuditBatch: func(n int, _ time.Duration) { batches.Add(1); events.Add(int64(n)) }})
 				if err != nil {
 					b.Fatal(err)
 				}

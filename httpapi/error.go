@@ -58,6 +58,12 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		err = &healthcare.Error{Code: healthcare.EUNAVAILABLE, RetryAfter: time.Second,
 			Message: "The service is busy; try again shortly."}
 	}
+	if healthcare.ErrorCode(err) == healthcare.EINTERNAL && isUnavailable(r, err) {
+		logger.WarnContext(r.Context(), "database unavailable",
+			"request_id", healthcare.RequestInfoFromContext(r.Context()).RequestID, "route", routeOf(r), "err", err)
+		err = &healthcare.Error{Code: healthcare.EUNAVAILABLE, RetryAfter: 2 * time.Second,
+			Message: "The database is unavailable; try again shortly."}
+	}
 	code := healthcare.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
@@ -88,6 +94,24 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 }
 
 func errNotFound() error { return healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound) }
+
+type unavailableKey struct{}
+
+// withUnavailable makes the outage test reachable from writeError, which
+// every handler calls with no more than the request.
+func withUnavailable(test func(error) bool, next http.Handler) http.Handler {
+	if test == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), unavailableKey{}, test)))
+	})
+}
+
+func isUnavailable(r *http.Request, err error) bool {
+	test, ok := r.Context().Value(unavailableKey{}).(func(error) bool)
+	return ok && test(err)
+}
 
 // errorf makes an HTTP-only error.
 func errorf(code, msg string) error { return &healthcare.Error{Code: code, Message: msg} }

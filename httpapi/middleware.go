@@ -81,9 +81,12 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 
 // throttled counts each request against limit under the key that keyOf
 // gives, and refuses it with 429 past the limit.
-func throttled(logger *slog.Logger, throttle healthcare.Throttle, limit healthcare.Limit, keyOf func(*http.Request) string, next http.Handler) http.Handler {
+func throttled(logger *slog.Logger, metrics Metrics, throttle healthcare.Throttle, limit healthcare.Limit, scope string, keyOf func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := throttle.Hit(r.Context(), keyOf(r), limit); err != nil {
+			if healthcare.ErrorCode(err) == healthcare.ETHROTTLED {
+				metrics.Throttled(scope)
+			}
 			writeError(w, r, logger, err)
 			return
 		}

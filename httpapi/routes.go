@@ -16,14 +16,14 @@ type handler interface {
 func addRoutes(mux handler, logger *slog.Logger, cfg Config, svc Services) {
 	auth := func(h http.Handler) http.Handler { return requireUser(logger, h) }
 	authLimited := func(h http.Handler) http.Handler {
-		return throttled(logger, svc.Throttle, cfg.AuthLimit, byClientAddr("auth"), h)
+		return throttled(logger, svc.Metrics, svc.Throttle, cfg.AuthLimit, "auth", byClientAddr("auth"), h)
 	}
 	doctorWrite := func(h http.Handler) http.Handler {
-		return requireUser(logger, throttled(logger, svc.Throttle, cfg.DoctorWriteLimit, byUser("doctor_write"), h))
+		return requireUser(logger, throttled(logger, svc.Metrics, svc.Throttle, cfg.DoctorWriteLimit, "doctor_write", byUser("doctor_write"), h))
 	}
 
 	mux.Handle("POST /api/auth/register", authLimited(handleRegister(logger, svc.Auth)))
-	mux.Handle("POST /api/auth/login", authLimited(handleLogin(logger, svc.Auth)))
+	mux.Handle("POST /api/auth/login", authLimited(handleLogin(logger, svc.Auth, svc.Metrics)))
 	mux.Handle("POST /api/auth/refresh", authLimited(handleRefresh(logger, svc.Auth)))
 	mux.Handle("POST /api/auth/logout", handleLogout(logger, svc.Auth))
 	mux.Handle("GET /api/auth/me", auth(handleMe()))

@@ -27,6 +27,9 @@ type Config struct {
 	CORSAllowedOrigins []string
 	// RequestTimeout bounds each request's work, database calls included.
 	RequestTimeout time.Duration
+	// Unavailable tells a database outage from a bug, so that an outage is
+	// a 503 the client may retry rather than a 500.
+	Unavailable func(error) bool
 }
 
 // Services are what the handlers call.
@@ -61,6 +64,7 @@ func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	h = withAccessLog(logger, svc.Metrics, h)
 	h = withRecover(logger, h)
 	h = withRequestID(cfg.TrustedProxies, h)
+	h = withUnavailable(cfg.Unavailable, h)
 	return h
 }
 

@@ -37,12 +37,14 @@ type auditor struct {
 	queue    chan *auditRequest
 	quit     chan struct{}
 	stopped  sync.WaitGroup
-	// batchSize, when set, is told the size of every batch written.
-	batchSize func(n int)
+	// observe, when set, is told the size of every batch written and how
+	// long its oldest event waited.
+	observe func(events int, oldest time.Duration)
 }
 
 type auditRequest struct {
 	events []*healthcare.AuditEvent
+	queued time.Time
 	done   chan error
 }
 
@@ -63,7 +65,7 @@ func (a *auditor) record(ctx context.Context, events ...*healthcare.AuditEvent) 
 	if a.disabled {
 		return nil
 	}
-	r := &auditRequest{events: events, done: make(chan error, 1)}
+	r := &auditRequest{events: events, queued: time.Now(), done: make(chan error, 1)}
 	select {
 	case a.queue <- r:
 	case <-a.quit:
@@ -124,8 +126,8 @@ drain:
 	defer cancel()
 	// A batch is one INSERT, atomic on its own: no BEGIN and COMMIT round trips.
 	err := a.insert(ctx, a.db.db, events)
-	if err == nil && a.batchSize != nil {
-		a.batchSize(len(events))
+	if err == nil && a.observe != nil {
+		a.observe(len(events), time.Since(first.queued))
 	}
 	for _, r := range batch {
 		r.done <- err

@@ -24,8 +24,9 @@ type Options struct {
 	// AuditKey keys the hash that stands for an unknown login name in the
 	// audit trail.
 	AuditKey []byte
-	// AuditBatchSize, when set, is told the size of every audit batch.
-	AuditBatchSize func(n int)
+	// AuditBatch, when set, is told the size of every audit batch and how
+	// long its oldest event waited.
+	AuditBatch func(events int, oldest time.Duration)
 	// DisableAuditForBenchmark turns the audit trail off. It exists only to
 	// measure what auditing costs; nothing in the product sets it.
 	DisableAuditForBenchmark bool
@@ -72,9 +73,12 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	db.audit = newAuditor(db, opt.DisableAuditForBenchmark)
-	db.audit.batchSize = opt.AuditBatchSize
+	db.audit.observe = opt.AuditBatch
 	return db, nil
 }
+
+// Stats reports the connection pool's state, for metrics.
+func (db *DB) Stats() sql.DBStats { return db.db.Stats() }
 
 // Engine names the database engine: "postgres" or "sqlite".
 func (db *DB) Engine() string { return db.dialect.name }

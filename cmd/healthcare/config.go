@@ -49,6 +49,7 @@ type config struct {
 	TLSCertFile        string
 	TLSKeyFile         string
 	RequestTimeout     time.Duration
+	ShutdownDelay      time.Duration
 	HTTP               httpLimits
 }
 
@@ -135,6 +136,11 @@ func parseConfig(getenv func(string) string) (*config, error) {
 	}
 	if c.ShutdownTimeout, err = parseDuration(getenv, "SHUTDOWN_TIMEOUT", 20*time.Second); err != nil {
 		return nil, err
+	}
+	if v := getenv("SHUTDOWN_DELAY"); v != "" && v != "0" {
+		if c.ShutdownDelay, err = parseDuration(getenv, "SHUTDOWN_DELAY", 0); err != nil {
+			return nil, err
+		}
 	}
 	if c.DBMaxConns, err = parseInt(getenv, "DB_MAX_CONNS", 16); err != nil {
 		return nil, err

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
+)
+
+func TestMetrics(t *testing.T) {
+	base, _, _ := startServer(t, map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t)})
+	c := client{t: t, base: base}
+	c.call("POST", "/api/auth/register/", "", map[string]any{"username": "m", "email": "m@example.com", "password": "c0rrect-h0rse-battery"}, 201)
+	tok := c.call("POST", "/api/auth/login/", "", map[string]any{"username": "m", "password": "c0rrect-h0rse-battery"}, 200)
+	c.call("POST", "/api/auth/login/", "", map[string]any{"username": "m", "password": "wrong-password-x"}, 401)
+	p := c.call("POST", "/api/patients/", tok["access"].(string), map[string]any{"first_name": "A", "last_name": "B", "email": "a@b.com", "dob": "1990-01-01"}, 201)
+	c.call("GET", "/api/patients/"+itoa64(p["id"])+"/", tok["access"].(string), nil, 200)
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	text := string(body)
+	for _, want := range []string{
+		`healthcare_http_requests_total{method="GET",route="GET /api/patients/{id}",status="200"} 1`,
+		`healthcare_http_request_duration_seconds_bucket{method="POST",route="POST /api/patients"`,
+		`healthcare_http_requests_in_flight`,
+		`healthcare_logins_total{result="ok"} 1`,
+		`healthcare_logins_total{result="failed"} 1`,
+		`healthcare_audit_batch_events_count`,
+		`healthcare_audit_lag_seconds_bucket`,
+		`healthcare_db_connections_open`,
+		`healthcare_db_wait_total`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(text, "/api/patients/"+itoa64(p["id"])) {
+		t.Error("/metrics names a raw path with an id")
+	}
+}
+
+func itoa64(v any) string {
+	f, _ := v.(float64)
+	return strconv.FormatInt(int64(f), 10)
+}
+
+// proxy forwards TCP connections to target until stopped, so a test can
+// cut the server off from its database and give it back.
+type proxy struct {
+	t      *testing.T
+	addr   string
+	target string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	p := &proxy{t: t, target: target}
+	p.start("127.0.0.1:0")
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *proxy) start(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.ln, p.addr = ln, ln.Addr().String()
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); up.Close() }()
+			go func() { _, _ = io.Copy(c, up); c.Close() }()
+		}
+	}()
+}
+
+// stop refuses new connections and cuts every open one, as a database
+// crash does.
+func (p *proxy) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// TestDatabaseOutage: while PostgreSQL is unreachable, requests fail fast
+// with 503 and Retry-After, /readyz is 503; once it is back, the service
+// recovers by itself.
+func TestDatabaseOutage(t *testing.T) {
+	dbURL := sqlstoretest.PostgresURL(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := newProxy(t, u.Host)
+	u.Host = px.addr
+	q := u.Query()
+	q.Set("connect_timeout", "2")
+	u.RawQuery = q.Encode()
+	env := map[string]string{"DATABASE_URL": u.String(), "SECRET_KEY": strings.Repeat("k", 40), "REQUEST_TIMEOUT": "5s"}
+	base, _, _ := startServer(t, env)
+	c := client{t: t, base: base}
+	c.call("POST", "/api/auth/register/", "", map[string]any{"username": "o", "email": "o@example.com", "password": "c0rrect-h0rse-battery"}, 201)
+	tok := c.call("POST", "/api/auth/login/", "", map[string]any{"username": "o", "password": "c0rrect-h0rse-battery"}, 200)
+	access := tok["access"].(string)
+
+	px.stop()
+	for _, path := range []string{"/api/patients/", "/api/doctors/", "/readyz"} {
+		start := time.Now()
+		r, _ := http.NewRequest("GET", base+path, nil)
+		r.Header.Set("Authorization", "Bearer "+access)
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 503 || !strings.Contains(string(body), `"service_unavailable"`) || res.Header.Get("Retry-After") == "" {
+			t.Errorf("GET %s during the outage = %d %s (Retry-After %q)", path, res.StatusCode, body, res.Header.Get("Retry-After"))
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("GET %s took %v during the outage, want a fast failure", path, d)
+		}
+	}
+
+	px.start(px.addr)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, _ := http.NewRequest("GET", base+"/api/patients/", nil)
+		r.Header.Set("Authorization", "Bearer "+access)
+		res, err := http.DefaultClient.Do(r)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not recovered 5 s after the database came back")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.call("GET", "/readyz", "", nil, 200)
+}
+
+// TestGracefulShutdown: on the signal, /readyz turns 503 at once while
+// requests are still served through SHUTDOWN_DELAY, then run returns nil.
+func TestGracefulShutdown(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t), "SHUTDOWN_DELAY": "1500ms"}
+	base, logs, stop := startServer(t, env)
+	c := client{t: t, base: base}
+	c.call("GET", "/readyz", "", nil, 200)
+	done := make(chan error, 1)
+	go func() { done <- stop() }()
+	deadline := time.Now().Add(time.Second)
+	for {
+		res, err := http.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 503 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz still 200 after the signal")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.call("GET", "/api/doctors/", "", nil, 200) // still serving while draining
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("did not stop")
+	}
+	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no stopped line in the log")
+	}
+}
