@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -147,5 +149,41 @@ func check(ctx context.Context, cfg *config, stdout io.Writer) error {
 		return fmt.Errorf("%d problem(s)", len(problems))
 	}
 	fmt.Fprintln(stdout, "no problems found")
+	return nil
+}
+
+// probe asks a running server's /readyz, for health checks in images that
+// have no shell or curl.
+func probe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	target := ""
+	if len(args) > 0 {
+		target = args[0]
+	} else {
+		addr := envOr(getenv, "ADDR", "127.0.0.1:8000")
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return fmt.Errorf("ADDR: %w", err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		target = "http://" + net.JoinHostPort(host, port) + "/readyz"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return err
+	}
+	req.Host = "localhost"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("probe %s: %w", target, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("probe %s: status %d", target, res.StatusCode)
+	}
+	fmt.Fprintln(stdout, "ready")
 	return nil
 }

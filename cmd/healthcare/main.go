@@ -40,6 +40,8 @@ commands:
   audit export     write audit events as JSON lines (--since, --until)
   check            report unsafe settings and whether the database answers;
                    exits non-zero on any problem
+  probe [URL]      exit 0 if /readyz answers 200 (for container health
+                   checks, where there is no curl); default URL from ADDR
   version          print the version
 `
 
@@ -52,6 +54,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cmd == "version" {
 		fmt.Fprintln(stdout, versionString())
 		return nil
+	}
+	if cmd == "probe" {
+		return probe(ctx, args, getenv, stdout)
 	}
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
 		fmt.Fprint(stdout, usage)

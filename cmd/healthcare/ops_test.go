@@ -212,3 +212,14 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("no stopped line in the log")
 	}
 }
+
+func TestProbe(t *testing.T) {
+	base, _, _ := startServer(t, map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t)})
+	getenv := func(string) string { return "" }
+	if err := run(t.Context(), []string{"probe", base + "/readyz"}, getenv, nil, io.Discard, io.Discard); err != nil {
+		t.Errorf("probe of a ready server = %v", err)
+	}
+	if err := run(t.Context(), []string{"probe", "http://127.0.0.1:1/readyz"}, getenv, nil, io.Discard, io.Discard); err == nil {
+		t.Error("probe of nothing succeeded")
+	}
+}
