@@ -1,0 +1,300 @@
+// Command reliability runs the service's reliability scenarios against a
+// built binary, on loopback only, each bounded in time:
+//
+//	reliability -bin ./healthcare shutdown   SIGTERM under a steady mixed load
+//	reliability -bin ./healthcare pgrestart  PostgreSQL restarted (fast, then immediate) under a write load
+//
+// It exits non-zero if a scenario breaks a promise; scripts/reliability
+// builds the binary and runs both.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "./healthcare", "the healthcare binary to test")
+	pgHost := flag.String("pghost", "127.0.0.1", "PostgreSQL host for the shutdown scenario")
+	pgPort := flag.String("pgport", "5432", "PostgreSQL port for the shutdown scenario")
+	flag.Parse()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var err error
+	switch flag.Arg(0) {
+	case "shutdown":
+		err = shutdownUnderLoad(ctx, *bin, *pgHost, *pgPort)
+	case "pgrestart":
+		err = restartUnderLoad(ctx, *bin)
+	default:
+		err = errors.New("usage: reliability [-bin PATH] shutdown|pgrestart")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		os.Exit(1)
+	}
+	fmt.Println("PASS:", flag.Arg(0))
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func freePort() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// psql runs one statement as postgres and returns its unaligned output.
+func psql(host, port, db, sql string) (string, error) {
+	out, err := exec.Command("psql", "-h", host, "-p", port, "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-Atc", sql).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("psql %q: %v: %s", sql, err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// server is a running healthcare process.
+type server struct {
+	cmd  *exec.Cmd
+	base string
+	logs *bytes.Buffer
+	done chan error
+}
+
+func startServer(ctx context.Context, bin string, env ...string) (*server, error) {
+	port := freePort()
+	s := &server{base: "http://127.0.0.1:" + port, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	s.cmd = exec.CommandContext(ctx, bin, "serve")
+	s.cmd.Env = append(os.Environ(), append([]string{"ADDR=127.0.0.1:" + port, "LOG_FORMAT=json",
+		"THROTTLE_AUTH=off", "THROTTLE_LOGIN_FAILURES=off", "THROTTLE_DOCTOR_WRITES=off",
+		"SECRET_KEY=reliability-test-key-reliability-test-key"}, env...)...)
+	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
+	s.cmd.Dir = os.TempDir()
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if res, err := http.Get(s.base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return s, nil
+			}
+		}
+	}
+	_ = s.cmd.Process.Kill()
+	return nil, fmt.Errorf("server not ready; log:\n%s", s.logs.String())
+}
+
+var client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+func call(base, method, path, token string, body any) (int, map[string]any, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Host = "localhost"
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	out := map[string]any{}
+	raw, _ := io.ReadAll(res.Body)
+	_ = json.Unmarshal(raw, &out)
+	return res.StatusCode, out, nil
+}
+
+// newToken registers and logs in a fresh account.
+func newToken(base string) (string, error) {
+	name := "rel" + randomHex(4)
+	if st, body, err := call(base, "POST", "/api/auth/register/", "", map[string]any{
+		"username": name, "email": name + "@example.com", "password": "c0rrect-h0rse-battery"}); err != nil || st != 201 {
+		return "", fmt.Errorf("register: %d %v %v", st, body, err)
+	}
+	st, body, err := call(base, "POST", "/api/auth/login/", "", map[string]any{"username": name, "password": "c0rrect-h0rse-battery"})
+	if err != nil || st != 200 {
+		return "", fmt.Errorf("login: %d %v %v", st, body, err)
+	}
+	return body["access"].(string), nil
+}
+
+// result is one request of a load.
+type result struct {
+	start, end time.Time
+	status     int
+	err        error
+	created    int64
+}
+
+// load runs workers until stop is closed, alternating creates and lists
+// when mixed, creates only otherwise.
+func load(base string, tokens []string, mixed bool, stop <-chan struct{}) []result {
+	var (
+		mu  sync.Mutex
+		out []result
+		wg  sync.WaitGroup
+	)
+	for w, tok := range tokens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				r := result{start: time.Now()}
+				var body map[string]any
+				if mixed && i%2 == 1 {
+					r.status, body, r.err = call(base, "GET", "/api/patients/", tok, nil)
+				} else {
+					r.status, body, r.err = call(base, "POST", "/api/patients/", tok, map[string]any{
+						"first_name": "Rel", "last_name": "Load", "email": fmt.Sprintf("w%d-%d-%s@example.com", w, i, randomHex(3)), "dob": "1990-01-01"})
+					if r.status == 201 {
+						r.created = int64(body["id"].(float64))
+					}
+				}
+				r.end = time.Now()
+				mu.Lock()
+				out = append(out, r)
+				mu.Unlock()
+				if r.err != nil {
+					time.Sleep(20 * time.Millisecond) // the server is going; do not spin
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// checkPersisted verifies that every acknowledged 201 is in the database,
+// each with its audit event.
+func checkPersisted(host, port, db string, results []result) error {
+	var ids []string
+	for _, r := range results {
+		if r.created > 0 {
+			ids = append(ids, strconv.FormatInt(r.created, 10))
+		}
+	}
+	if len(ids) == 0 {
+		return errors.New("no patient was created")
+	}
+	list := strings.Join(ids, ",")
+	n, err := psql(host, port, db, "SELECT count(*) FROM patients WHERE id IN ("+list+")")
+	if err != nil {
+		return err
+	}
+	if n != strconv.Itoa(len(ids)) {
+		return fmt.Errorf("%s of %d acknowledged patients are in the database", n, len(ids))
+	}
+	a, err := psql(host, port, db, "SELECT count(DISTINCT object_id) FROM audit_events WHERE action = 'patient.create' AND outcome = 'ok' AND object_id IN ("+list+")")
+	if err != nil {
+		return err
+	}
+	if a != strconv.Itoa(len(ids)) {
+		return fmt.Errorf("%s of %d created patients have their audit event", a, len(ids))
+	}
+	fmt.Printf("  %d acknowledged creates, all in the database with their audit events\n", len(ids))
+	return nil
+}
+
+func shutdownUnderLoad(ctx context.Context, bin, host, port string) error {
+	db := "hc_rel_" + randomHex(4)
+	if _, err := psql(host, port, "postgres", "CREATE DATABASE "+db); err != nil {
+		return err
+	}
+	defer psql(host, port, "postgres", "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)") //nolint:errcheck
+	s, err := startServer(ctx, bin, fmt.Sprintf("DATABASE_URL=postgres://postgres@%s:%s/%s?sslmode=disable", host, port, db),
+		"SHUTDOWN_DELAY=1s")
+	if err != nil {
+		return err
+	}
+	var tokens []string
+	for range 16 {
+		tok, err := newToken(s.base)
+		if err != nil {
+			return err
+		}
+		tokens = append(tokens, tok)
+	}
+	stop := make(chan struct{})
+	resc := make(chan []result, 1)
+	go func() { resc <- load(s.base, tokens, true, stop) }()
+	time.Sleep(2 * time.Second)
+	signalled := time.Now()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	var exitErr error
+	select {
+	case exitErr = <-s.done:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		return errors.New("the server did not exit within 30 s of SIGTERM")
+	}
+	close(stop)
+	results := <-resc
+	if exitErr != nil {
+		return fmt.Errorf("exit after SIGTERM: %v; log:\n%s", exitErr, tail(s.logs.String()))
+	}
+	before, failed := 0, 0
+	for _, r := range results {
+		if r.start.Before(signalled) {
+			before++
+			if r.err != nil || r.status >= 300 {
+				failed++
+				fmt.Printf("  failed before the signal: status %d, %v\n", r.status, r.err)
+			}
+		}
+	}
+	fmt.Printf("  %d requests in all, %d begun before SIGTERM, %d of those failed; exit 0\n", len(results), before, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d requests accepted before the signal failed", failed)
+	}
+	return checkPersisted(host, port, db, results)
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return s[len(s)-4000:]
+	}
+	return s
+}
