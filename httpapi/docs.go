@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"bytes"
 	"embed"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"path"
+	"time"
 )
 
 //go:embed openapi.json
@@ -25,17 +27,13 @@ func handleSchema() http.Handler {
 // handleDocs serves the interactive documentation from the binary: no
 // other host is ever asked for anything.
 func handleDocs(logger *slog.Logger) http.Handler {
-	sub, err := fs.Sub(docsFS, "docs")
-	if err != nil {
-		panic(err) // the embed directive guarantees the folder
-	}
-	files := http.FileServerFS(sub)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		file := r.PathValue("file")
 		if file == "" {
 			file = "index.html"
 		}
-		if _, err := fs.Stat(sub, file); err != nil || path.Base(file) != file {
+		content, err := fs.ReadFile(docsFS, "docs/"+file)
+		if err != nil || path.Base(file) != file {
 			writeError(w, r, logger, errNotFound())
 			return
 		}
@@ -44,8 +42,7 @@ func handleDocs(logger *slog.Logger) http.Handler {
 		w.Header().Set("Content-Security-Policy",
 			"default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
 		w.Header().Set("Cache-Control", "no-cache")
-		r2 := r.Clone(r.Context())
-		r2.URL.Path = "/" + file
-		files.ServeHTTP(w, r2)
+		// ServeContent, not a FileServer: that would redirect index.html.
+		http.ServeContent(w, r, file, time.Time{}, bytes.NewReader(content))
 	})
 }
