@@ -33,7 +33,7 @@ func as(id int64) context.Context {
 }
 
 // insertUser makes an account directly; the auth flow has tests of its own.
-func insertUser(t *testing.T, db *sqlstore.DB, name string) int64 {
+func insertUser(t testing.TB, db *sqlstore.DB, name string) int64 {
 	t.Helper()
 	auth := sqlstore.NewAuthService(db, plainHasher{}, noPolicy{}, nil)
 	u, err := auth.Register(context.Background(), healthcare.Registration{Username: name, Email: name + "@example.com", Password: "x"})

@@ -1,0 +1,71 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/clinicapi/healthcare"
+	"github.com/clinicapi/healthcare/sqlstore"
+	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
+)
+
+// BenchmarkStore measures the store's hot queries on PostgreSQL with 1,000
+// patients per owner and 200 doctors, audit included where the API has it.
+func BenchmarkStore(b *testing.B) {
+	db := sqlstoretest.Open(b, sqlstoretest.PostgresURL(b))
+	ctx := context.Background()
+	owner := as(insertUser(b, db, "bench"))
+	patients, doctors := sqlstore.NewPatientService(db), sqlstore.NewDoctorService(db)
+	var ids []int64
+	for i := range 1000 {
+		p := &healthcare.Patient{FirstName: "Pat", LastName: fmt.Sprintf("Name%04d", i), Email: fmt.Sprintf("p%d@example.com", i),
+			DOB: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
+		if err := patients.CreatePatient(owner, p); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	for i := range 200 {
+		d := &healthcare.Doctor{FirstName: "Doc", LastName: fmt.Sprintf("Who%03d", i), Email: fmt.Sprintf("d%d@clinic.com", i),
+			Specialization: []string{"Cardiology", "Neurology", "Oncology", "Pediatrics"}[i%4]}
+		if err := doctors.CreateDoctor(owner, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("FindPatientByID", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			if _, err := patients.FindPatientByID(owner, ids[i%len(ids)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("FindPatients", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := patients.FindPatients(owner, healthcare.ListOptions{Page: 3, PageSize: 20}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("FindDoctorsSearch", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := doctors.FindDoctors(ctx, healthcare.DoctorFilter{ListOptions: healthcare.ListOptions{Page: 1, PageSize: 20, Search: "neuro"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("CreatePatient", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			p := &healthcare.Patient{FirstName: "New", LastName: "One", Email: fmt.Sprintf("new%d@example.com", i),
+				DOB: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
+			if err := patients.CreatePatient(owner, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
