@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// client is one connection's identity: a seeded account and its tokens.
+type client struct {
+	userID  int
+	access  string
+	refresh string
+	seq     int
+}
+
+func (c *client) patient(pr profile) int {
+	return (c.userID-1)*pr.patientsPerUser + 1 + rand.IntN(pr.patientsPerUser)
+}
+
+var transport = &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256, IdleConnTimeout: time.Minute}
+
+// srvBase is the server under test, set once it has started.
+var srvBase string
+
+var httpClient = &http.Client{Transport: transport, Timeout: 30 * time.Second}
+
+func do(base, method, path, token string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Host = "localhost"
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := httpClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	return res.StatusCode, raw, err
+}
+
+// newClients logs in one seeded account per connection.
+func newClients(base string, pr profile, n int) ([]*client, error) {
+	out := make([]*client, n)
+	for i := range out {
+		uid := 1 + i*(pr.users/n)
+		status, raw, err := do(base, "POST", "/api/auth/login/", "", map[string]any{"username": fmt.Sprintf("load%d", uid), "password": loadPassword})
+		if err != nil || status != 200 {
+			return nil, fmt.Errorf("login load%d: %d %s %v", uid, status, raw, err)
+		}
+		var tok struct{ Access, Refresh string }
+		if err := json.Unmarshal(raw, &tok); err != nil {
+			return nil, err
+		}
+		out[i] = &client{userID: uid, access: tok.Access, refresh: tok.Refresh}
+	}
+	return out, nil
+}
+
+// pathResult is what one path achieved, beside its ceiling.
+type pathResult struct {
+	name     string
+	write    bool
+	requests int
+	errors   int
+	rps      float64
+	p50, p99 time.Duration
+	ceiling  float64 // pgbench transactions per second
+}
+
+func (r pathResult) ratio() float64 {
+	if r.ceiling == 0 {
+		return 0
+	}
+	return r.rps / r.ceiling
+}
+
+func (r pathResult) line() string {
+	return fmt.Sprintf("%-15s %9.0f req/s  p50 %7.2fms  p99 %7.2fms  errors %d  ceiling %9.0f tps  ratio %5.1f%%",
+		r.name, r.rps, ms(r.p50), ms(r.p99), r.errors, r.ceiling, 100*r.ratio())
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// drive runs one path on every client for d and measures it.
+func drive(ctx context.Context, pr profile, clients []*client, p hotPath, d time.Duration) pathResult {
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		errs      int
+		wg        sync.WaitGroup
+	)
+	start := time.Now()
+	deadline := start.Add(d)
+	for _, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				method, path, body := p.build(c, pr)
+				t := time.Now()
+				status, raw, err := do(srvBase, method, path, c.access, body)
+				local = append(local, time.Since(t))
+				if err != nil || status >= 300 {
+					bad++
+					if bad <= 3 {
+						fmt.Fprintf(os.Stderr, "%s: %s %s: %d %s %v\n", p.name, method, path, status, raw, err)
+					}
+					continue
+				}
+				if p.name == "auth_refresh" {
+					var tok struct{ Access, Refresh string }
+					if json.Unmarshal(raw, &tok) == nil {
+						c.access, c.refresh = tok.Access, tok.Refresh
+					}
+				}
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(latencies)
+	return pathResult{name: p.name, write: p.write, requests: len(latencies), errors: errs,
+		rps: float64(len(latencies)-errs) / elapsed.Seconds(), p50: percentile(latencies, 0.50), p99: percentile(latencies, 0.99)}
+}
+
+// pgbenchCeiling runs the path's SQL with pgbench at the same concurrency.
+func pgbenchCeiling(pg pgconn, pr profile, p hotPath, conns int, d time.Duration) (float64, error) {
+	dir, err := os.MkdirTemp("", "hc-pgbench-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, p.name+".sql")
+	if err := os.WriteFile(script, []byte(p.script(pr)), 0o600); err != nil {
+		return 0, err
+	}
+	secs := strconv.Itoa(max(1, int(d.Seconds())))
+	out, err := exec.Command("pgbench", "-h", pg.host, "-p", pg.port, "-U", "postgres", "-n", "-M", "prepared",
+		"-c", strconv.Itoa(conns), "-j", "2", "-T", secs, "-f", script, pg.db).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
+	}
+	m := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`).FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("pgbench output without tps: %s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+}

@@ -1,0 +1,114 @@
+// Command loadtest measures the service's hot paths against PostgreSQL and
+// sets each beside a ceiling: pgbench running the same SQL at the same
+// concurrency, in the same run. It builds nothing itself: scripts/loadtest
+// builds the server from the working tree and runs this.
+//
+//	loadtest -bin ./healthcare -profile small -duration 10s -conns 64
+//
+// Everything goes to 127.0.0.1, bounded in time.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+type options struct {
+	bin      string
+	profile  profile
+	duration time.Duration
+	conns    int
+	pgHost   string
+	pgPort   string
+	paths    string
+	keep     bool
+}
+
+func main() {
+	var o options
+	var profileName string
+	flag.StringVar(&o.bin, "bin", "./healthcare", "the healthcare binary")
+	flag.StringVar(&profileName, "profile", "small", "seed profile: small (1,000 users x 20 patients) or large (10,000 x 100)")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long each path is driven")
+	flag.IntVar(&o.conns, "conns", 64, "concurrent connections")
+	flag.StringVar(&o.pgHost, "pghost", "127.0.0.1", "PostgreSQL host (loopback)")
+	flag.StringVar(&o.pgPort, "pgport", "5432", "PostgreSQL port")
+	flag.StringVar(&o.paths, "paths", "", "comma list of paths to run (default: all)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
+	flag.Parse()
+	p, ok := profiles[profileName]
+	if !ok {
+		fmt.Fprintln(os.Stderr, "loadtest: unknown profile", profileName)
+		os.Exit(2)
+	}
+	o.profile = p
+	if o.pgHost != "127.0.0.1" && o.pgHost != "localhost" {
+		fmt.Fprintln(os.Stderr, "loadtest: PostgreSQL must be on loopback")
+		os.Exit(2)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	for _, tool := range []string{"psql", "pgbench"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s not found: install PostgreSQL's client tools", tool)
+		}
+	}
+	db := fmt.Sprintf("hc_load_%d", time.Now().UnixNano()%1e9)
+	pg := pgconn{host: o.pgHost, port: o.pgPort, db: db}
+	if _, err := pg.admin("CREATE DATABASE " + db); err != nil {
+		return err
+	}
+	if !o.keep {
+		defer pg.admin("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)") //nolint:errcheck
+	}
+	srv, err := start(ctx, o.bin, pg.url())
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	srvBase = srv.base
+	fmt.Printf("seeding profile %s: %d users x %d patients, %d doctors, %d assignments per patient\n",
+		o.profile.name, o.profile.users, o.profile.patientsPerUser, o.profile.doctors, o.profile.assignmentsPerPatient)
+	t0 := time.Now()
+	if err := seed(pg, o.profile); err != nil {
+		return err
+	}
+	fmt.Printf("seeded in %v\n", time.Since(t0).Round(time.Millisecond))
+	clients, err := newClients(srv.base, o.profile, o.conns)
+	if err != nil {
+		return err
+	}
+	var results []pathResult
+	for _, p := range hotPaths {
+		if o.paths != "" && !strings.Contains(","+o.paths+",", ","+p.name+",") {
+			continue
+		}
+		r := drive(ctx, o.profile, clients, p, o.duration)
+		r.ceiling, err = pgbenchCeiling(pg, o.profile, p, o.conns, o.duration)
+		if err != nil {
+			return fmt.Errorf("%s ceiling: %w", p.name, err)
+		}
+		results = append(results, r)
+		fmt.Println(r.line())
+	}
+	report(o, results, srv.peakRSS())
+	for _, r := range results {
+		if r.errors > 0 {
+			return errors.New("requests failed")
+		}
+	}
+	return nil
+}

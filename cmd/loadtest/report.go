@@ -1,0 +1,30 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+)
+
+// report prints the results as a Markdown table, with the targets of the
+// small profile: reads at least 40% of their SELECT ceiling, writes 30% of
+// their transaction's.
+func report(o options, results []pathResult, peakKiB int) {
+	host, _ := os.Hostname()
+	fmt.Printf("\n## Load: profile %s, %d connections, %v per path, %d CPUs (%s)\n\n", o.profile.name, o.conns, o.duration, runtime.NumCPU(), host)
+	fmt.Println("| path | req/s | p50 ms | p99 ms | errors | pgbench ceiling tps | API / ceiling | target |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+	for _, r := range results {
+		target, met := 0.40, "reads ≥ 40%"
+		if r.write {
+			target, met = 0.30, "writes ≥ 30%"
+		}
+		verdict := "met"
+		if r.ratio() < target {
+			verdict = "MISSED"
+		}
+		fmt.Printf("| %s | %.0f | %.2f | %.2f | %d | %.0f | %.0f%% | %s: %s |\n",
+			r.name, r.rps, ms(r.p50), ms(r.p99), r.errors, r.ceiling, 100*r.ratio(), met, verdict)
+	}
+	fmt.Printf("\nserver peak RSS: %.1f MiB (target < 64 MiB)\n", float64(peakKiB)/1024)
+}
