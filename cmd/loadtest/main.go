@@ -91,6 +91,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	srv.resetPeakRSS()
 	var results []pathResult
 	for _, p := range hotPaths {
 		if o.paths != "" && !strings.Contains(","+o.paths+",", ","+p.name+",") {
