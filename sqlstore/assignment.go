@@ -24,7 +24,7 @@ func invalidPK(id int64) string {
 	return fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id)
 }
 
-const insertAssignmentSQL = `INSERT INTO assignments (patient_id, doctor_id, created_at) VALUES ($1, $2, $3) RETURNING id`
+const insertAssignmentSQL = `INSERT INTO assignments (patient_id, doctor_id, owner_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id`
 
 // CreateAssignment assigns a doctor to one of the caller's patients.
 func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.Assignment) error {
@@ -52,7 +52,7 @@ func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.
 			return err
 		}
 		a.Doctor, a.CreatedAt = d, s.db.now()
-		err = tx.QueryRowContext(ctx, insertAssignmentSQL, a.PatientID, a.DoctorID, a.CreatedAt).Scan(&a.ID)
+		err = tx.QueryRowContext(ctx, insertAssignmentSQL, a.PatientID, a.DoctorID, owner, a.CreatedAt).Scan(&a.ID)
 		if classify(err) == uniqueViolation {
 			return healthcare.FieldError(healthcare.NonFieldErrors, healthcare.MsgUniquePair)
 		} else if err != nil {
@@ -71,12 +71,13 @@ var assignmentOrder = map[string]string{
 	"id": "a.id", "patient": "a.patient_id", "doctor": "a.doctor_id", "created_at": "a.created_at",
 }
 
+// The owner is on the assignment itself (set from the patient's at insert;
+// a patient never changes owner), so the list is one index range.
 const findAssignmentsSQL = `SELECT a.id, a.patient_id, a.doctor_id, a.created_at,
 d.first_name, d.last_name, d.specialization, count(*) OVER ()
 FROM assignments a
-JOIN patients p ON p.id = a.patient_id
 JOIN doctors d ON d.id = a.doctor_id
-WHERE p.owner_id = $1`
+WHERE a.owner_id = $1`
 
 // FindAssignments returns a page of the assignments of the caller's patients.
 func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.ListOptions) ([]*healthcare.Assignment, int, error) {
@@ -173,8 +174,7 @@ func (s *AssignmentService) FindDoctorsOfPatient(ctx context.Context, patientID 
 	return doctors, total, nil
 }
 
-const deleteAssignmentSQL = `DELETE FROM assignments
-WHERE id = $1 AND patient_id IN (SELECT id FROM patients WHERE owner_id = $2) RETURNING patient_id`
+const deleteAssignmentSQL = `DELETE FROM assignments WHERE id = $1 AND owner_id = $2 RETURNING patient_id`
 
 // DeleteAssignment removes an assignment of one of the caller's patients.
 func (s *AssignmentService) DeleteAssignment(ctx context.Context, id int64) error {

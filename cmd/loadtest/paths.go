@@ -97,8 +97,8 @@ WHERE id = :pid AND owner_id = :uid AND version = version;
 		},
 		script: func(pr profile) string {
 			return vars(pr) + authSQL + `SELECT a.id, a.patient_id, a.doctor_id, a.created_at, d.first_name, d.last_name, d.specialization, count(*) OVER ()
-FROM assignments a JOIN patients p ON p.id = a.patient_id JOIN doctors d ON d.id = a.doctor_id
-WHERE p.owner_id = :uid ORDER BY a.id LIMIT 20 OFFSET 0;
+FROM assignments a JOIN doctors d ON d.id = a.doctor_id
+WHERE a.owner_id = :uid ORDER BY a.id LIMIT 20 OFFSET 0;
 `
 		},
 	},

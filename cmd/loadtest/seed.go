@@ -72,8 +72,8 @@ func seed(p pgconn, pr profile) error {
 		 FROM generate_series(1, ` + d + `) g,
 		      LATERAL (SELECT (ARRAY['Cardiology','Neurology','Oncology','Pediatrics','Dermatology','Radiology','Surgery','Psychiatry'])[1 + g % 8] AS s) x
 		 ORDER BY g`,
-		`INSERT INTO assignments (patient_id, doctor_id, created_at)
-		 SELECT p, 1 + ((p*7 + j*97) % ` + d + `), now()
+		`INSERT INTO assignments (patient_id, doctor_id, owner_id, created_at)
+		 SELECT p, 1 + ((p*7 + j*97) % ` + d + `), (p-1)/` + k + `+1, now()
 		 FROM generate_series(1, ` + n + `*` + k + `) p, generate_series(0, ` + strconv.Itoa(pr.assignmentsPerPatient-1) + `) j
 		 ON CONFLICT DO NOTHING`,
 		`ANALYZE`,
