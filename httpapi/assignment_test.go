@@ -69,7 +69,7 @@ func TestAssignmentRaceOneWins(t *testing.T) {
 		}
 		wg.Wait()
 		if count(statuses, 201) != 1 || count(statuses, 400) != n-1 {
-			t.Errorf("statuses = %v, want one 201 and %d 400s", statuses, n-1)
+			t.Errorf("statuses = %v, want one 201 and %d 400s; log:\n%s", statuses, n-1, e.logs.String())
 		}
 	})
 }

@@ -5,11 +5,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +19,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/config"
 
 	"github.com/clinicapi/healthcare"
 	"github.com/clinicapi/healthcare/httpapi"
@@ -210,6 +215,8 @@ func (e *env) do(r req) *response {
 	if res.Header.Get("X-Request-ID") == "" {
 		e.t.Errorf("%s %s: no X-Request-ID", r.method, r.path)
 	}
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	checkAgainstSchema(e.t, hr, res, b)
 	return &response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
 
@@ -310,3 +317,47 @@ const (
 	tokenInvalidBody  = `{"detail": "Token is invalid or expired", "code": "token_not_valid"}`
 	noActiveAccountBd = `{"detail": "No active account found with the given credentials", "code": "no_active_account"}`
 )
+
+// schema validates every response the tests receive against openapi.json,
+// the document /api/schema/ serves.
+var schema = sync.OnceValues(func() (validator.Validator, error) {
+	raw, err := os.ReadFile("openapi.json")
+	if err != nil {
+		return nil, err
+	}
+	doc, err := libopenapi.NewDocument(raw)
+	if err != nil {
+		return nil, err
+	}
+	v, errs := validator.NewValidator(doc, config.WithFormatAssertions())
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return v, nil
+})
+
+// checkAgainstSchema fails the test if a response of a documented
+// operation does not match the document. Paths and methods the document
+// does not have (a 404 for /api/nothing, a 405) have nothing to match.
+func checkAgainstSchema(t testing.TB, req *http.Request, res *http.Response, body []byte) {
+	t.Helper()
+	v, err := schema()
+	if err != nil {
+		t.Fatalf("load openapi.json: %v", err)
+	}
+	if res.StatusCode == http.StatusMethodNotAllowed || req.Method == http.MethodOptions {
+		return
+	}
+	req = req.Clone(req.Context())
+	req.URL.Scheme, req.URL.Host = "http", "localhost"
+	if ok, errs := v.ValidateHttpResponse(req, res); !ok {
+		for _, e := range errs {
+			if e.ValidationType == "path" || strings.Contains(e.Message, "not found") {
+				return // not a documented operation
+			}
+			t.Errorf("%s %s → %d: response does not match openapi.json: %s (%s)\n    body: %.300s",
+				req.Method, req.URL.Path, res.StatusCode, e.Message, e.Reason, body)
+		}
+	}
+	res.Body = io.NopCloser(bytes.NewReader(body))
+}

@@ -187,7 +187,7 @@ func Raw(t testing.TB, url string) *sql.DB {
 func Open(t testing.TB, url string) *sqlstore.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, url, sqlstore.Options{MaxOpenConns: 8})
+	db, err := sqlstore.Open(ctx, url, sqlstore.Options{MaxOpenConns: 4})
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
