@@ -10,17 +10,14 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
 // server is the healthcare process under test.
 type server struct {
-	cmd     *exec.Cmd
-	base    string
-	logs    *bytes.Buffer
-	mu      sync.Mutex
-	peakKiB int
+	cmd  *exec.Cmd
+	base string
+	logs *bytes.Buffer
 }
 
 func start(ctx context.Context, bin, dbURL string) (*server, error) {

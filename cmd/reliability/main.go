@@ -183,7 +183,7 @@ func load(base string, tokens []string, mixed bool, stop <-chan struct{}) []resu
 				r := result{start: time.Now()}
 				var body map[string]any
 				if mixed && i%2 == 1 {
-					r.status, body, r.err = call(base, "GET", "/api/patients/", tok, nil)
+					r.status, _, r.err = call(base, "GET", "/api/patients/", tok, nil)
 				} else {
 					r.status, body, r.err = call(base, "POST", "/api/patients/", tok, map[string]any{
 						"first_name": "Rel", "last_name": "Load", "email": fmt.Sprintf("w%d-%d-%s@example.com", w, i, randomHex(3)), "dob": "1990-01-01"})
