@@ -87,6 +87,14 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	fmt.Printf("seeded in %v\n", time.Since(t0).Round(time.Millisecond))
+	// Start-up on a migrated database: a second process, then gone.
+	second, err := start(ctx, o.bin, pg.url())
+	if err != nil {
+		return err
+	}
+	startup := second.startup
+	second.stop()
+	fmt.Printf("start-up to /readyz 200 on a migrated database: %v\n", startup.Round(time.Millisecond))
 	clients, err := newClients(srv.base, o.profile, o.conns)
 	if err != nil {
 		return err
@@ -105,7 +113,7 @@ func run(ctx context.Context, o options) error {
 		results = append(results, r)
 		fmt.Println(r.line())
 	}
-	report(o, results, srv.peakRSS())
+	report(o, results, srv.peakRSS(), startup)
 	for _, r := range results {
 		if r.errors > 0 {
 			return errors.New("requests failed")

@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"time"
 )
 
 // report prints the results as a Markdown table, with the targets of the
 // small profile: reads at least 40% of their SELECT ceiling, writes 30% of
 // their transaction's.
-func report(o options, results []pathResult, peakKiB int) {
+func report(o options, results []pathResult, peakKiB int, startup time.Duration) {
 	host, _ := os.Hostname()
 	fmt.Printf("\n## Load: profile %s, %d connections, %v per path, %d CPUs (%s)\n\n", o.profile.name, o.conns, o.duration, runtime.NumCPU(), host)
 	fmt.Println("| path | req/s | p50 ms | p99 ms | errors | pgbench ceiling tps | API / ceiling | target |")
@@ -27,4 +28,5 @@ func report(o options, results []pathResult, peakKiB int) {
 			r.name, r.rps, ms(r.p50), ms(r.p99), r.errors, r.ceiling, 100*r.ratio(), met, verdict)
 	}
 	fmt.Printf("\nserver peak RSS: %.1f MiB (target < 64 MiB)\n", float64(peakKiB)/1024)
+	fmt.Printf("start-up to /readyz 200 on a migrated database: %v (target < 200 ms)\n", startup.Round(time.Millisecond))
 }

@@ -18,9 +18,11 @@ type server struct {
 	cmd  *exec.Cmd
 	base string
 	logs *bytes.Buffer
+	// startup is from process start to the first 200 from /readyz.
+	startup time.Duration
 }
 
-func start(ctx context.Context, bin, dbURL string) (*server, error) {
+func start(ctx context.Context, bin, dbURL string, env ...string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -32,14 +34,17 @@ func start(ctx context.Context, bin, dbURL string) (*server, error) {
 	s.cmd.Env = append(os.Environ(), "ADDR="+addr, "DATABASE_URL="+dbURL,
 		"SECRET_KEY=loadtest-key-loadtest-key-loadtest-key", "ACCESS_TOKEN_LIFETIME=2h", "LOG_LEVEL=warn",
 		"THROTTLE_AUTH=off", "THROTTLE_LOGIN_FAILURES=off", "THROTTLE_DOCTOR_WRITES=off", "DB_MAX_CONNS=32")
+	s.cmd.Env = append(s.cmd.Env, env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
+	began := time.Now()
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
 		if res, err := http.Get(s.base + "/readyz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
+				s.startup = time.Since(began)
 				return s, nil
 			}
 		}
