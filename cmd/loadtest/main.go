@@ -28,6 +28,7 @@ type options struct {
 	pgPort   string
 	paths    string
 	keep     bool
+	scaleout bool
 }
 
 func main() {
@@ -41,6 +42,7 @@ func main() {
 	flag.StringVar(&o.pgPort, "pgport", "5432", "PostgreSQL port")
 	flag.StringVar(&o.paths, "paths", "", "comma list of paths to run (default: all)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
+	flag.BoolVar(&o.scaleout, "scaleout", false, "instead: two instances behind nginx, checks and load through it")
 	flag.Parse()
 	p, ok := profiles[profileName]
 	if !ok {
@@ -95,6 +97,10 @@ func run(ctx context.Context, o options) error {
 	startup := second.startup
 	second.stop()
 	fmt.Printf("start-up to /readyz 200 on a migrated database: %v\n", startup.Round(time.Millisecond))
+	if o.scaleout {
+		srv.stop()
+		return scaleOut(ctx, o, pg)
+	}
 	clients, err := newClients(srv.base, o.profile, o.conns)
 	if err != nil {
 		return err

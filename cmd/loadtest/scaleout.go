@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// balancer is nginx on loopback in front of the given instances.
+type balancer struct {
+	cmd  *exec.Cmd
+	dir  string
+	base string
+}
+
+func startBalancer(backends []*server) (*balancer, error) {
+	dir, err := os.MkdirTemp("", "hc-nginx-")
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var upstreams strings.Builder
+	for _, b := range backends {
+		fmt.Fprintf(&upstreams, "    server %s;\n", strings.TrimPrefix(b.base, "http://"))
+	}
+	conf := `worker_processes 1;
+pid ` + filepath.Join(dir, "nginx.pid") + `;
+error_log ` + filepath.Join(dir, "error.log") + ` warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ` + dir + `/body;
+  proxy_temp_path ` + dir + `/proxy;
+  fastcgi_temp_path ` + dir + `/fastcgi;
+  uwsgi_temp_path ` + dir + `/uwsgi;
+  scgi_temp_path ` + dir + `/scgi;
+  upstream api {
+` + upstreams.String() + `    keepalive 64;
+  }
+  server {
+    listen ` + addr + `;
+    location / {
+      proxy_pass http://api;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o600); err != nil {
+		return nil, err
+	}
+	b := &balancer{dir: dir, base: "http://" + addr}
+	b.cmd = exec.Command("nginx", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-g", "daemon off;")
+	b.cmd.Stderr = os.Stderr
+	if err := b.cmd.Start(); err != nil {
+		return nil, err
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if st, _, err := do(b.base, "GET", "/healthz", "", nil); err == nil && st == 200 {
+			return b, nil
+		}
+	}
+	b.stop()
+	return nil, errors.New("nginx did not come up")
+}
+
+func (b *balancer) stop() {
+	if b.cmd.Process != nil {
+		_ = b.cmd.Process.Kill()
+		_ = b.cmd.Wait()
+	}
+	_ = os.RemoveAll(b.dir)
+}
+
+// scaleOut shows that instances share nothing but the database: tokens,
+// rotations and throttling cross instances, a workflow passes through the
+// balancer, and the load goes through one and then two instances.
+func scaleOut(ctx context.Context, o options, pg pgconn) error {
+	env := []string{"TRUSTED_PROXIES=127.0.0.1"}
+	a, err := start(ctx, o.bin, pg.url(), env...)
+	if err != nil {
+		return err
+	}
+	defer a.stop()
+	b, err := start(ctx, o.bin, pg.url(), env...)
+	if err != nil {
+		return err
+	}
+	defer b.stop()
+	lb, err := startBalancer([]*server{a, b})
+	if err != nil {
+		return err
+	}
+	defer lb.stop()
+	check := func(what string, ok bool, detail ...any) error {
+		if !ok {
+			return fmt.Errorf("%s: %v", what, detail)
+		}
+		fmt.Println("  ok:", what)
+		return nil
+	}
+	// The seeded accounts log in through A and use the token on B.
+	st, raw, err := do(a.base, "POST", "/api/auth/login/", "", map[string]any{"username": "load1", "password": loadPassword})
+	if err := check("login on instance A", err == nil && st == 200, st, string(raw), err); err != nil {
+		return err
+	}
+	var tok struct{ Access, Refresh string }
+	_ = json.Unmarshal(raw, &tok)
+	st, _, err = do(b.base, "GET", "/api/auth/me/", tok.Access, nil)
+	if err := check("A's access token works on B", err == nil && st == 200, st, err); err != nil {
+		return err
+	}
+	st, raw, _ = do(a.base, "POST", "/api/auth/refresh/", "", map[string]any{"refresh": tok.Refresh})
+	var rotated struct{ Access, Refresh string }
+	_ = json.Unmarshal(raw, &rotated)
+	st2, _, _ := do(b.base, "POST", "/api/auth/refresh/", "", map[string]any{"refresh": tok.Refresh})
+	if err := check("a refresh rotated on A is refused on B", st == 200 && st2 == 401, st, st2); err != nil {
+		return err
+	}
+	st3, _, _ := do(b.base, "POST", "/api/auth/refresh/", "", map[string]any{"refresh": rotated.Refresh})
+	if err := check("that reuse revoked the family on every instance", st3 == 401, st3); err != nil {
+		return err
+	}
+	if err := workflow(lb.base); err != nil {
+		return fmt.Errorf("workflow through the balancer: %w", err)
+	}
+	fmt.Println("  ok: the workflow passes through the balancer")
+
+	// Load: through nginx to A alone, then to A and B.
+	clients, err := newClients(lb.base, o.profile, o.conns)
+	if err != nil {
+		return err
+	}
+	var read hotPath
+	for _, p := range hotPaths {
+		if p.name == "patient_read" {
+			read = p
+		}
+	}
+	one, err := startBalancer([]*server{a})
+	if err != nil {
+		return err
+	}
+	srvBase = one.base
+	r1 := drive(ctx, o.profile, clients, read, o.duration)
+	one.stop()
+	srvBase = lb.base
+	r2 := drive(ctx, o.profile, clients, read, o.duration)
+	fmt.Printf("  GET /api/patients/{id}/ through nginx: one instance %.0f req/s (p99 %.1f ms), two instances %.0f req/s (p99 %.1f ms), errors %d/%d\n",
+		r1.rps, ms(r1.p99), r2.rps, ms(r2.p99), r1.errors, r2.errors)
+
+	// Throttling, on a pair of its own with a limit: both instances count
+	// one address's auth requests together.
+	const authLimit = 12
+	limited := []string{"THROTTLE_AUTH=" + fmt.Sprint(authLimit) + "/1m"}
+	c, err := start(ctx, o.bin, pg.url(), limited...)
+	if err != nil {
+		return err
+	}
+	defer c.stop()
+	d, err := start(ctx, o.bin, pg.url(), limited...)
+	if err != nil {
+		return err
+	}
+	defer d.stop()
+	codes := map[int]int{}
+	for i := range authLimit + 4 {
+		base := c.base
+		if i%2 == 1 {
+			base = d.base
+		}
+		st, _, _ := do(base, "POST", "/api/auth/register/", "", map[string]any{})
+		codes[st]++
+	}
+	return check(fmt.Sprintf("throttling counts requests to both instances (limit %d: %v)", authLimit, codes),
+		codes[429] >= 4 && codes[400]+codes[429] == authLimit+4, codes)
+}
+
+// workflow runs the README's walk-through against base, every answer checked.
+func workflow(base string) error {
+	steps := []struct {
+		method, path string
+		body         any
+		want         int
+		save         string
+	}{
+		{"POST", "/api/auth/register/", map[string]any{"username": "lbuser", "email": "lb@example.com", "password": "c0rrect-h0rse-battery"}, 201, ""},
+		{"POST", "/api/auth/login/", map[string]any{"username": "lbuser", "password": "c0rrect-h0rse-battery"}, 200, "token"},
+		{"POST", "/api/patients/", map[string]any{"first_name": "Jon", "last_name": "Doe", "email": "jon@example.com", "dob": "1990-01-01"}, 201, "patient"},
+		{"GET", "/api/patients/{patient}/", nil, 200, ""},
+		{"PATCH", "/api/patients/{patient}/", map[string]any{"notes": "through the balancer"}, 200, ""},
+		{"POST", "/api/doctors/", map[string]any{"first_name": "Alice", "last_name": "Smith", "email": "alice-lb@clinic.com", "specialization": "Cardiology"}, 201, "doctor"},
+		{"POST", "/api/mappings/", map[string]any{"patient": "{patient}", "doctor": "{doctor}"}, 201, "mapping"},
+		{"GET", "/api/mappings/{patient}/", nil, 200, ""},
+		{"DELETE", "/api/doctors/{doctor}/", nil, 409, ""},
+		{"DELETE", "/api/mappings/{mapping}/", nil, 204, ""},
+		{"DELETE", "/api/doctors/{doctor}/", nil, 204, ""},
+		{"GET", "/api/audit/?patient={patient}", nil, 200, ""},
+		{"DELETE", "/api/patients/{patient}/", nil, 204, ""},
+		{"GET", "/api/patients/{patient}/", nil, 404, ""},
+	}
+	vars := map[string]string{}
+	fill := func(s string) string {
+		for k, v := range vars {
+			s = strings.ReplaceAll(s, "{"+k+"}", v)
+		}
+		return s
+	}
+	for _, st := range steps {
+		body := st.body
+		if m, ok := body.(map[string]any); ok {
+			filled := map[string]any{}
+			for k, v := range m {
+				if s, ok := v.(string); ok {
+					v = fill(s)
+				}
+				filled[k] = v
+			}
+			body = filled
+		}
+		status, raw, err := do(base, st.method, fill(st.path), vars["token"], body)
+		if err != nil || status != st.want {
+			return fmt.Errorf("%s %s = %d, want %d: %s %v", st.method, fill(st.path), status, st.want, raw, err)
+		}
+		if st.save != "" {
+			var out map[string]any
+			_ = json.Unmarshal(raw, &out)
+			if st.save == "token" {
+				vars["token"] = out["access"].(string)
+			} else {
+				vars[st.save] = fmt.Sprint(int64(out["id"].(float64)))
+			}
+		}
+	}
+	return nil
+}
