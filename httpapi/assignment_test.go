@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"sync"
 	"testing"
 )
 
@@ -58,16 +57,9 @@ func TestAssignmentRaceOneWins(t *testing.T) {
 		u := e.newUser()
 		p, d := e.newPatient(u, nil), e.newDoctor(u, nil)
 		const n = 6
-		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				statuses[i] = e.do(req{method: "POST", path: "/api/mappings/", token: u.Access, body: map[string]any{"patient": p, "doctor": d}}).Status
-			}()
-		}
-		wg.Wait()
+		statuses := concurrently(n, func(i int) int {
+			return e.do(req{method: "POST", path: "/api/mappings/", token: u.Access, body: map[string]any{"patient": p, "doctor": d}}).Status
+		})
 		if count(statuses, 201) != 1 || count(statuses, 400) != n-1 {
 			t.Errorf("statuses = %v, want one 201 and %d 400s; log:\n%s", statuses, n-1, e.logs.String())
 		}

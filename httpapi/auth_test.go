@@ -152,16 +152,9 @@ func TestRefreshRaceOneWins(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		u := e.newUser()
 		const n = 6
-		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				statuses[i] = e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": u.Refresh}}).Status
-			}()
-		}
-		wg.Wait()
+		statuses := concurrently(n, func(i int) int {
+			return e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": u.Refresh}}).Status
+		})
 		if count(statuses, 200) != 1 || count(statuses, 401) != n-1 {
 			t.Errorf("statuses = %v, want one 200 and %d 401s", statuses, n-1)
 		}

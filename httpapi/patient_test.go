@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -117,17 +116,10 @@ func TestPatientEmailRaceOneWins(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		u := e.newUser()
 		const n = 6
-		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				statuses[i] = e.do(req{method: "POST", path: "/api/patients/", token: u.Access, body: map[string]any{
-					"first_name": "A", "last_name": "B", "email": "race@example.com", "dob": "1990-01-01"}}).Status
-			}()
-		}
-		wg.Wait()
+		statuses := concurrently(n, func(i int) int {
+			return e.do(req{method: "POST", path: "/api/patients/", token: u.Access, body: map[string]any{
+				"first_name": "A", "last_name": "B", "email": "race@example.com", "dob": "1990-01-01"}}).Status
+		})
 		if count(statuses, 201) != 1 || count(statuses, 400) != n-1 {
 			t.Errorf("statuses = %v, want one 201 and %d 400s", statuses, n-1)
 		}

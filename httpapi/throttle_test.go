@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,16 +51,9 @@ func TestThrottleLoginRace(t *testing.T) {
 	forEachEngineWith(t, httpapi.Config{}, healthcare.Limit{Requests: 10, Window: 15 * time.Minute}, func(t *testing.T, e *env) {
 		u := e.newUser()
 		const n = 50
-		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				statuses[i] = e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": "nope-" + strconv.Itoa(i)}}).Status
-			}()
-		}
-		wg.Wait()
+		statuses := concurrently(n, func(i int) int {
+			return e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": "nope-" + strconv.Itoa(i)}}).Status
+		})
 		if count(statuses, 401) != 10 || count(statuses, 429) != n-10 {
 			t.Errorf("401s = %d, 429s = %d; want exactly 10 attempts through", count(statuses, 401), count(statuses, 429))
 		}
