@@ -24,7 +24,8 @@ func IsUnavailable(err error) bool {
 	}
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) || errors.Is(err, errAuditClosed) {
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) || errors.Is(err, errAuditClosed) ||
+		errors.Is(err, pgconn.ErrConnClosed) || pgconn.SafeToRetry(err) {
 		return true
 	}
 	var connectErr *pgconn.ConnectError
@@ -48,6 +49,5 @@ func IsUnavailable(err error) bool {
 			return true
 		}
 	}
-	// pgx reports a connection that died under a query this way.
-	return strings.Contains(err.Error(), "conn closed")
+	return false
 }

@@ -52,7 +52,7 @@ func createSuperuser(ctx context.Context, cfg *config, args []string, stdin io.R
 	if _, err := ensureSecretKey(cfg); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openDB(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func auditExport(ctx context.Context, cfg *config, args []string, stdout io.Writ
 		}
 		*f.dst = t
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openDB(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func check(ctx context.Context, cfg *config, stdout io.Writer) error {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if db, err := openDB(pingCtx, cfg); err != nil {
+	if db, err := openDB(pingCtx, cfg, nil); err != nil {
 		problems = append(problems, "database: "+err.Error())
 	} else {
 		defer db.Close()

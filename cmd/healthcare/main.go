@@ -117,16 +117,13 @@ func versionString() string {
 	return "healthcare " + version
 }
 
-// openDB opens the configured database; auditBatch, if given, observes the
-// audit trail's group commits.
-func openDB(ctx context.Context, cfg *config, auditBatch ...func(int, time.Duration)) (*sqlstore.DB, error) {
+// openDB opens the configured database. auditBatch, when not nil,
+// observes the audit trail's group commits (serve's metrics).
+func openDB(ctx context.Context, cfg *config, auditBatch func(events int, oldest time.Duration)) (*sqlstore.DB, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	opt := sqlstore.Options{MaxOpenConns: cfg.DBMaxConns, AuditKey: auditKey(cfg.SecretKey)}
-	if len(auditBatch) > 0 {
-		opt.AuditBatch = auditBatch[0]
-	}
-	return sqlstore.Open(ctx, cfg.DatabaseURL, opt)
+	return sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{
+		MaxOpenConns: cfg.DBMaxConns, AuditKey: auditKey(cfg.SecretKey), AuditBatch: auditBatch})
 }
 
 // auditKey derives the key of the audit trail's name hashes from the
@@ -143,7 +140,7 @@ func migrate(ctx context.Context, cfg *config, args []string, stdout io.Writer) 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openDB(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}
