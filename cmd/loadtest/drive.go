@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/clinicapi/healthcare/internal/apiclient"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -38,29 +37,7 @@ var srvBase string
 var httpClient = &http.Client{Transport: transport, Timeout: 30 * time.Second}
 
 func do(base, method, path, token string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Host = "localhost"
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := httpClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	return res.StatusCode, raw, err
+	return apiclient.Do(httpClient, base, method, path, token, body)
 }
 
 // newClients logs in one seeded account per connection.

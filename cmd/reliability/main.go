@@ -17,7 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
+	"github.com/clinicapi/healthcare/internal/apiclient"
 	"net"
 	"net/http"
 	"os"
@@ -113,31 +113,10 @@ func startServer(ctx context.Context, bin string, env ...string) (*server, error
 var client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
 func call(base, method, path, token string, body any) (int, map[string]any, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Host = "localhost"
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer res.Body.Close()
+	status, raw, err := apiclient.Do(client, base, method, path, token, body)
 	out := map[string]any{}
-	raw, _ := io.ReadAll(res.Body)
 	_ = json.Unmarshal(raw, &out)
-	return res.StatusCode, out, nil
+	return status, out, err
 }
 
 // newToken registers and logs in a fresh account.
