@@ -57,5 +57,9 @@ func addRoutes(mux handler, logger *slog.Logger, cfg Config, svc Services) {
 
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(logger, svc.Ready))
-	mux.Handle("GET /metrics", svc.Metrics.Handler())
+	if cfg.MetricsElsewhere {
+		mux.Handle("GET /metrics", nopMetrics{}.Handler())
+	} else {
+		mux.Handle("GET /metrics", svc.Metrics.Handler())
+	}
 }

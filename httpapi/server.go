@@ -30,6 +30,9 @@ type Config struct {
 	// Unavailable tells a database outage from a bug, so that an outage is
 	// a 503 the client may retry rather than a 500.
 	Unavailable func(error) bool
+	// MetricsElsewhere: /metrics is served on a listener of its own, and
+	// the API's port answers it with 404.
+	MetricsElsewhere bool
 }
 
 // Services are what the handlers call.

@@ -50,6 +50,7 @@ type config struct {
 	TLSKeyFile         string
 	RequestTimeout     time.Duration
 	ShutdownDelay      time.Duration
+	MetricsAddr        string
 	HTTP               httpLimits
 }
 
@@ -168,6 +169,11 @@ func parseConfig(getenv func(string) string) (*config, error) {
 	}
 	if c.HTTP.MaxHeaderBytes, err = parseInt(getenv, "HTTP_MAX_HEADER_BYTES", 64<<10); err != nil {
 		return nil, err
+	}
+	if c.MetricsAddr = strings.TrimSpace(getenv("METRICS_ADDR")); c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("METRICS_ADDR: want host:port, got %q", c.MetricsAddr)
+		}
 	}
 	c.CORSOrigins = splitList(getenv("CORS_ALLOWED_ORIGINS"))
 	for _, o := range c.CORSOrigins {

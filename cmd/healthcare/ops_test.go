@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -221,5 +222,35 @@ func TestProbe(t *testing.T) {
 	}
 	if err := run(t.Context(), []string{"probe", "http://127.0.0.1:1/readyz"}, getenv, nil, io.Discard, io.Discard); err == nil {
 		t.Error("probe of nothing succeeded")
+	}
+}
+
+func TestMetricsOnTheirOwnPort(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t), "METRICS_ADDR": "127.0.0.1:0"}
+	base, logs, _ := startServer(t, env)
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 404 {
+		t.Errorf("/metrics on the API port = %d, want 404 when METRICS_ADDR is set", res.StatusCode)
+	}
+	var addr string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, `"msg":"metrics listening"`) {
+			var l struct{ Addr string }
+			_ = json.Unmarshal([]byte(line), &l)
+			addr = l.Addr
+		}
+	}
+	res, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "healthcare_http_requests_total") {
+		t.Errorf("/metrics on METRICS_ADDR = %d", res.StatusCode)
 	}
 }

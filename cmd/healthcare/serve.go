@@ -71,7 +71,7 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		AllowedHosts: cfg.AllowedHosts, TrustedProxies: cfg.TrustedProxies,
 		AuthLimit: cfg.AuthLimit, DoctorWriteLimit: cfg.DoctorLimit,
 		CORSAllowedOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
-		Unavailable: sqlstore.IsUnavailable,
+		Unavailable: sqlstore.IsUnavailable, MetricsElsewhere: cfg.MetricsAddr != "",
 	}, httpapi.Services{
 		Auth:        auth,
 		Patients:    sqlstore.NewPatientService(db),
@@ -109,6 +109,18 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		errc <- srv.Serve(ln)
 	}()
 	go sweep(ctx, logger, db, max(cfg.LoginLimit.Window, cfg.AuthLimit.Window, cfg.DoctorLimit.Window))
+	if cfg.MetricsAddr != "" {
+		// Metrics on a port of their own, for the scraper's network only.
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		msrv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+			ReadTimeout: cfg.HTTP.ReadTimeout, WriteTimeout: cfg.HTTP.WriteTimeout, IdleTimeout: cfg.HTTP.IdleTimeout}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		logger.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
