@@ -152,6 +152,12 @@ func TestPatientETagAndIfMatch(t *testing.T) {
 		if got.Obj(t)["notes"] != "A" || got.Header.Get("ETag") != newTag {
 			t.Errorf("after refused writes: %s, ETag %s", got.Body, got.Header.Get("ETag"))
 		}
+		// A write that changes nothing keeps the ETag and updated_at.
+		same := e.do(req{method: "PATCH", path: path, token: u.Access, body: map[string]any{}, header: map[string]string{"If-Match": newTag}}).expect(t, 200)
+		again := e.do(req{method: "PATCH", path: path, token: u.Access, body: map[string]any{"notes": "A"}}).expect(t, 200)
+		if same.Header.Get("ETag") != newTag || again.Header.Get("ETag") != newTag || same.Obj(t)["updated_at"] != again.Obj(t)["updated_at"] {
+			t.Errorf("no-op writes changed the ETag: %s, %s (was %s)", same.Header.Get("ETag"), again.Header.Get("ETag"), newTag)
+		}
 		// Another owner learns nothing from If-Match.
 		e.do(req{method: "DELETE", path: path, token: other.Access, header: map[string]string{"If-Match": tag}}).expectBody(t, 404, notFoundBody)
 		// A list of tags or * matches.

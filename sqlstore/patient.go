@@ -207,10 +207,17 @@ func (s *PatientService) UpdatePatient(ctx context.Context, id int64, upd health
 			return err
 		}
 		now := s.db.now()
+		before := *p
 		upd.Apply(p)
 		p.DOB = dateOnly(p.DOB)
 		if err := p.Validate(today(now)); err != nil {
 			return err
+		}
+		if *p == before {
+			// Nothing changes: no write, so the ETag and updated_at stay and
+			// an editor holding them is not refused for nothing.
+			ev.OwnerID = owner
+			return s.db.audit.insertTx(ctx, tx, ev)
 		}
 		res, err := tx.ExecContext(ctx, updatePatientSQL, p.FirstName, p.LastName, p.Email, healthcare.Key(p.Email),
 			p.DOB, p.Notes, patientSearchKey(p), now, id, owner, p.Version)
