@@ -33,7 +33,7 @@ func start(ctx context.Context, bin, dbURL string, env ...string) (*server, erro
 	s.cmd = exec.CommandContext(ctx, bin, "serve")
 	s.cmd.Env = append(os.Environ(), "ADDR="+addr, "DATABASE_URL="+dbURL,
 		"SECRET_KEY=loadtest-key-loadtest-key-loadtest-key", "ACCESS_TOKEN_LIFETIME=2h", "LOG_LEVEL=warn",
-		"THROTTLE_AUTH=off", "THROTTLE_LOGIN_FAILURES=off", "THROTTLE_DOCTOR_WRITES=off", "DB_MAX_CONNS=32")
+		"THROTTLE_AUTH=off", "THROTTLE_LOGIN_FAILURES=off", "THROTTLE_DOCTOR_WRITES=off")
 	s.cmd.Env = append(s.cmd.Env, env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	began := time.Now()
