@@ -133,6 +133,19 @@ func newToken(base string) (string, error) {
 	return body["access"].(string), nil
 }
 
+// newTokens makes n accounts, one per load worker.
+func newTokens(base string, n int) ([]string, error) {
+	tokens := make([]string, 0, n)
+	for range n {
+		tok, err := newToken(base)
+		if err != nil {
+			return nil, err
+		}
+		tokens = append(tokens, tok)
+	}
+	return tokens, nil
+}
+
 // result is one request of a load.
 type result struct {
 	start, end time.Time
@@ -226,13 +239,9 @@ func shutdownUnderLoad(ctx context.Context, bin, host, port string) error {
 	if err != nil {
 		return err
 	}
-	var tokens []string
-	for range 16 {
-		tok, err := newToken(s.base)
-		if err != nil {
-			return err
-		}
-		tokens = append(tokens, tok)
+	tokens, err := newTokens(s.base, 16)
+	if err != nil {
+		return err
 	}
 	stop := make(chan struct{})
 	resc := make(chan []result, 1)

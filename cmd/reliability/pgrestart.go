@@ -85,13 +85,9 @@ func restartUnderLoad(ctx context.Context, bin string) error {
 		return err
 	}
 	defer func() { _ = s.cmd.Process.Kill() }()
-	var tokens []string
-	for range 8 {
-		tok, err := newToken(s.base)
-		if err != nil {
-			return err
-		}
-		tokens = append(tokens, tok)
+	tokens, err := newTokens(s.base, 8)
+	if err != nil {
+		return err
 	}
 	stop := make(chan struct{})
 	resc := make(chan []result, 1)
