@@ -149,7 +149,7 @@ func TestHealth(t *testing.T) {
 func TestServerErrorHidesCause(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		u := e.newUser()
-		e.db.Close() // every query now fails inside the store
+		e.closeDB() // every query now fails inside the store
 		res := e.do(req{method: "GET", path: "/api/patients/?search=SECRETNAME", token: u.Access})
 		res.expectBody(t, 500, `{"detail": "A server error occurred.", "code": "server_error"}`)
 		if !strings.Contains(e.logs.String(), res.Header.Get("X-Request-ID")) {

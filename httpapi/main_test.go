@@ -60,12 +60,16 @@ func mustHasher(t testing.TB) *password.Hasher {
 type env struct {
 	t       testing.TB
 	handler http.Handler
-	db      *sqlstore.DB
+	dbs     []*sqlstore.DB // one per instance
 	auth    *sqlstore.AuthService
 	url     string
 	signer  *jwt.Signer
 	logs    *bytes.Buffer
 	seq     *atomic.Int64
+	// balancer, when set, is nginx's URL: requests go there over HTTP
+	// instead of to handler (see balanced_test.go).
+	balancer string
+	served   []*atomic.Int64 // requests each instance served
 }
 
 // forEachEngine runs fn against a fresh server on each engine.
@@ -81,10 +85,21 @@ func forEachEngineWith(t *testing.T, cfg httpapi.Config, login healthcare.Limit,
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			url := sqlstoretest.URL(t, engine)
+			if balanced && engine == "postgres" {
+				fn(t, newBalancedEnv(t, url, cfg, login))
+				return
+			}
 			e := newEnvWith(t, sqlstoretest.Open(t, url), cfg, login)
 			e.url = url
 			fn(t, e)
 		})
+	}
+}
+
+// closeDB closes every instance's database handle.
+func (e *env) closeDB() {
+	for _, db := range e.dbs {
+		db.Close()
 	}
 }
 
@@ -99,13 +114,19 @@ func newEnv(t testing.TB, db *sqlstore.DB) *env {
 // newEnvWith is newEnv with limits; the allowed hosts are always the test's.
 func newEnvWith(t testing.TB, db *sqlstore.DB, cfg httpapi.Config, loginLimit healthcare.Limit) *env {
 	t.Helper()
+	logs := &bytes.Buffer{}
+	return newEnvLogging(t, db, cfg, loginLimit, logs, &lockedWriter{w: logs})
+}
+
+// newEnvLogging is newEnvWith logging to w, which writes to logs.
+func newEnvLogging(t testing.TB, db *sqlstore.DB, cfg httpapi.Config, loginLimit healthcare.Limit, logs *bytes.Buffer, w io.Writer) *env {
+	t.Helper()
 	hasher := mustHasher(t)
 	signer, err := jwt.NewSigner(testKey, 5*time.Minute, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &bytes.Buffer{}
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
+	logger := slog.New(slog.NewJSONHandler(w, nil))
 	auth := sqlstore.NewAuthService(db, hasher, testPolicy, signer)
 	auth.LoginLimit = loginLimit
 	cfg.AllowedHosts = []string{"localhost", "127.0.0.1"}
@@ -118,7 +139,7 @@ func newEnvWith(t testing.TB, db *sqlstore.DB, cfg httpapi.Config, loginLimit he
 		Throttle:    sqlstore.NewThrottle(db),
 		Ready:       db.Ping,
 	})
-	return &env{t: t, handler: h, db: db, auth: auth, signer: signer, logs: logs, seq: &atomic.Int64{}}
+	return &env{t: t, handler: h, dbs: []*sqlstore.DB{db}, auth: auth, signer: signer, logs: logs, seq: &atomic.Int64{}}
 }
 
 // lockedWriter lets parallel requests share one log buffer.
@@ -208,9 +229,14 @@ func (e *env) do(r req) *response {
 			hr.Header.Set(k, v)
 		}
 	}
-	rec := httptest.NewRecorder()
-	e.handler.ServeHTTP(rec, hr)
-	res := rec.Result()
+	var res *http.Response
+	if e.balancer != "" {
+		res = e.roundTrip(hr)
+	} else {
+		rec := httptest.NewRecorder()
+		e.handler.ServeHTTP(rec, hr)
+		res = rec.Result()
+	}
 	b, _ := io.ReadAll(res.Body)
 	if res.Header.Get("X-Request-ID") == "" {
 		e.t.Errorf("%s %s: no X-Request-ID", r.method, r.path)

@@ -3,88 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"time"
+
+	"github.com/clinicapi/healthcare/internal/nginx"
 )
 
-// balancer is nginx on loopback in front of the given instances.
-type balancer struct {
-	cmd  *exec.Cmd
-	dir  string
-	base string
-}
-
-func startBalancer(backends []*server) (*balancer, error) {
-	dir, err := os.MkdirTemp("", "hc-nginx-")
-	if err != nil {
-		return nil, err
+// startBalancer puts nginx in front of the given instances.
+func startBalancer(backends ...*server) (*nginx.Balancer, error) {
+	upstreams := make([]string, len(backends))
+	for i, b := range backends {
+		upstreams[i] = strings.TrimPrefix(b.base, "http://")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	var upstreams strings.Builder
-	for _, b := range backends {
-		fmt.Fprintf(&upstreams, "    server %s;\n", strings.TrimPrefix(b.base, "http://"))
-	}
-	conf := `worker_processes 1;
-pid ` + filepath.Join(dir, "nginx.pid") + `;
-error_log ` + filepath.Join(dir, "error.log") + ` warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ` + dir + `/body;
-  proxy_temp_path ` + dir + `/proxy;
-  fastcgi_temp_path ` + dir + `/fastcgi;
-  uwsgi_temp_path ` + dir + `/uwsgi;
-  scgi_temp_path ` + dir + `/scgi;
-  upstream api {
-` + upstreams.String() + `    keepalive 64;
-  }
-  server {
-    listen ` + addr + `;
-    location / {
-      proxy_pass http://api;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }
-  }
-}
-`
-	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o600); err != nil {
-		return nil, err
-	}
-	b := &balancer{dir: dir, base: "http://" + addr}
-	b.cmd = exec.Command("nginx", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-g", "daemon off;")
-	b.cmd.Stderr = os.Stderr
-	if err := b.cmd.Start(); err != nil {
-		return nil, err
-	}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if st, _, err := do(b.base, "GET", "/healthz", "", nil); err == nil && st == 200 {
-			return b, nil
-		}
-	}
-	b.stop()
-	return nil, errors.New("nginx did not come up")
-}
-
-func (b *balancer) stop() {
-	if b.cmd.Process != nil {
-		_ = b.cmd.Process.Kill()
-		_ = b.cmd.Wait()
-	}
-	_ = os.RemoveAll(b.dir)
+	return nginx.Start(upstreams...)
 }
 
 // scaleOut shows that instances share nothing but the database: tokens,
@@ -102,11 +33,11 @@ func scaleOut(ctx context.Context, o options, pg pgconn) error {
 		return err
 	}
 	defer b.stop()
-	lb, err := startBalancer([]*server{a, b})
+	lb, err := startBalancer(a, b)
 	if err != nil {
 		return err
 	}
-	defer lb.stop()
+	defer lb.Stop()
 	check := func(what string, ok bool, detail ...any) error {
 		if !ok {
 			return fmt.Errorf("%s: %v", what, detail)
@@ -136,13 +67,13 @@ func scaleOut(ctx context.Context, o options, pg pgconn) error {
 	if err := check("that reuse revoked the family on every instance", st3 == 401, st3); err != nil {
 		return err
 	}
-	if err := workflow(lb.base); err != nil {
+	if err := workflow(lb.URL); err != nil {
 		return fmt.Errorf("workflow through the balancer: %w", err)
 	}
 	fmt.Println("  ok: the workflow passes through the balancer")
 
 	// Load: through nginx to A alone, then to A and B.
-	clients, err := newClients(lb.base, o.profile, o.conns)
+	clients, err := newClients(lb.URL, o.profile, o.conns)
 	if err != nil {
 		return err
 	}
@@ -152,14 +83,14 @@ func scaleOut(ctx context.Context, o options, pg pgconn) error {
 			read = p
 		}
 	}
-	one, err := startBalancer([]*server{a})
+	one, err := startBalancer(a)
 	if err != nil {
 		return err
 	}
-	srvBase = one.base
+	srvBase = one.URL
 	r1 := drive(ctx, o.profile, clients, read, o.duration)
-	one.stop()
-	srvBase = lb.base
+	one.Stop()
+	srvBase = lb.URL
 	r2 := drive(ctx, o.profile, clients, read, o.duration)
 	fmt.Printf("  GET /api/patients/{id}/ through nginx: one instance %.0f req/s (p99 %.1f ms), two instances %.0f req/s (p99 %.1f ms), errors %d/%d\n",
 		r1.rps, ms(r1.p99), r2.rps, ms(r2.p99), r1.errors, r2.errors)
