@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/clinicapi/healthcare/internal/apiclient"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/clinicapi/healthcare/internal/apiclient"
 )
 
 // client is one connection's identity: a seeded account and its tokens.
@@ -67,6 +68,7 @@ type pathResult struct {
 	rps      float64
 	p50, p99 time.Duration
 	ceiling  float64 // pgbench transactions per second
+	peakKiB  int     // the server's highest resident set while measured
 }
 
 func (r pathResult) ratio() float64 {
@@ -77,22 +79,29 @@ func (r pathResult) ratio() float64 {
 }
 
 func (r pathResult) line() string {
-	return fmt.Sprintf("%-15s %9.0f req/s  p50 %7.2fms  p99 %7.2fms  errors %d  ceiling %9.0f tps  ratio %5.1f%%",
-		r.name, r.rps, ms(r.p50), ms(r.p99), r.errors, r.ceiling, 100*r.ratio())
+	return fmt.Sprintf("%-15s %9.0f req/s  p50 %7.2fms  p99 %7.2fms  errors %d  RSS %5.1f MiB  ceiling %9.0f tps  ratio %5.1f%%",
+		r.name, r.rps, ms(r.p50), ms(r.p99), r.errors, mib(r.peakKiB), r.ceiling, 100*r.ratio())
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// drive runs one path on every client for d and measures it.
-func drive(ctx context.Context, pr profile, clients []*client, p hotPath, d time.Duration) pathResult {
+// warmUp is how long each path runs before it is measured: connections
+// open, plans get cached and the garbage collector finds its pace.
+func warmUp(d time.Duration) time.Duration { return min(time.Second, d/4) }
+
+// drive runs one path on every client for a warm-up and then d, and
+// measures the d. rss, if not nil, samples the server's resident set.
+func drive(ctx context.Context, pr profile, clients []*client, p hotPath, d time.Duration, rss func() int) pathResult {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
 		errs      int
 		wg        sync.WaitGroup
 	)
-	start := time.Now()
+	start := time.Now().Add(warmUp(d))
 	deadline := start.Add(d)
+	peak := make(chan int, 1)
+	go func() { peak <- samplePeak(ctx, rss, start, deadline) }()
 	for _, c := range clients {
 		wg.Add(1)
 		go func() {
@@ -103,9 +112,14 @@ func drive(ctx context.Context, pr profile, clients []*client, p hotPath, d time
 				method, path, body := p.build(c, pr)
 				t := time.Now()
 				status, raw, err := do(srvBase, method, path, c.access, body)
-				local = append(local, time.Since(t))
+				measured := !t.Before(start)
+				if measured {
+					local = append(local, time.Since(t))
+				}
 				if err != nil || status >= 300 {
-					bad++
+					if measured {
+						bad++
+					}
 					if bad <= 3 {
 						fmt.Fprintf(os.Stderr, "%s: %s %s: %d %s %v\n", p.name, method, path, status, raw, err)
 					}
@@ -128,7 +142,22 @@ func drive(ctx context.Context, pr profile, clients []*client, p hotPath, d time
 	elapsed := time.Since(start)
 	slices.Sort(latencies)
 	return pathResult{name: p.name, write: p.write, requests: len(latencies), errors: errs,
-		rps: float64(len(latencies)-errs) / elapsed.Seconds(), p50: percentile(latencies, 0.50), p99: percentile(latencies, 0.99)}
+		rps: float64(len(latencies)-errs) / elapsed.Seconds(), p50: percentile(latencies, 0.50), p99: percentile(latencies, 0.99),
+		peakKiB: <-peak}
+}
+
+// samplePeak reads rss every 10 ms from start to end and returns the most.
+func samplePeak(ctx context.Context, rss func() int, start, end time.Time) int {
+	if rss == nil {
+		return 0
+	}
+	time.Sleep(time.Until(start))
+	peak := 0
+	for time.Now().Before(end) && ctx.Err() == nil {
+		peak = max(peak, rss())
+		time.Sleep(10 * time.Millisecond)
+	}
+	return peak
 }
 
 // pgbenchCeiling runs the path's SQL with pgbench at the same concurrency.

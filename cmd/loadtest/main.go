@@ -105,13 +105,12 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	srv.resetPeakRSS()
 	var results []pathResult
 	for _, p := range hotPaths {
 		if o.paths != "" && !strings.Contains(","+o.paths+",", ","+p.name+",") {
 			continue
 		}
-		r := drive(ctx, o.profile, clients, p, o.duration)
+		r := drive(ctx, o.profile, clients, p, o.duration, srv.rss)
 		r.ceiling, err = pgbenchCeiling(pg, o.profile, p, o.conns, o.duration)
 		if err != nil {
 			return fmt.Errorf("%s ceiling: %w", p.name, err)

@@ -66,21 +66,20 @@ func (s *server) stop() {
 	}
 }
 
-// resetPeakRSS starts the high-water mark again (Linux clear_refs), so that
-// the peak reported is that of the load, not of the logins before it:
-// each login's argon2id takes 19 MiB for a moment.
-func (s *server) resetPeakRSS() {
-	_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", s.cmd.Process.Pid), []byte("5"), 0)
-}
+// rss is the process's resident set now (VmRSS), in KiB.
+func (s *server) rss() int { return s.status("VmRSS:") }
 
 // peakRSS is the process's high-water resident set (VmHWM), in KiB.
-func (s *server) peakRSS() int {
+func (s *server) peakRSS() int { return s.status("VmHWM:") }
+
+// status reads one KiB figure from /proc/<pid>/status.
+func (s *server) status(field string) int {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
 			kib, _ := strconv.Atoi(f[1])
 			return kib
 		}
