@@ -51,6 +51,7 @@ type config struct {
 	RequestTimeout     time.Duration
 	ShutdownDelay      time.Duration
 	MetricsAddr        string
+	Pprof              bool
 	HTTP               httpLimits
 }
 
@@ -174,6 +175,13 @@ func parseConfig(getenv func(string) string) (*config, error) {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			return nil, fmt.Errorf("METRICS_ADDR: want host:port, got %q", c.MetricsAddr)
 		}
+	}
+	if c.Pprof, err = parseBool(getenv, "PPROF", false); err != nil {
+		return nil, err
+	}
+	if c.Pprof && c.MetricsAddr == "" {
+		// Never on the API port: profiles show the program's internals.
+		return nil, errors.New("PPROF: needs METRICS_ADDR, the only listener it is served on")
 	}
 	c.CORSOrigins = splitList(getenv("CORS_ALLOWED_ORIGINS"))
 	for _, o := range c.CORSOrigins {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -236,14 +237,7 @@ func TestMetricsOnTheirOwnPort(t *testing.T) {
 	if res.StatusCode != 404 {
 		t.Errorf("/metrics on the API port = %d, want 404 when METRICS_ADDR is set", res.StatusCode)
 	}
-	var addr string
-	for _, line := range strings.Split(logs.String(), "\n") {
-		if strings.Contains(line, `"msg":"metrics listening"`) {
-			var l struct{ Addr string }
-			_ = json.Unmarshal([]byte(line), &l)
-			addr = l.Addr
-		}
-	}
+	addr := metricsAddr(logs.String())
 	res, err = http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -252,5 +246,46 @@ func TestMetricsOnTheirOwnPort(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(body), "healthcare_http_requests_total") {
 		t.Errorf("/metrics on METRICS_ADDR = %d", res.StatusCode)
+	}
+}
+
+// metricsAddr finds the METRICS_ADDR listener's address in the logs.
+func metricsAddr(logs string) string {
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, `"msg":"metrics listening"`) {
+			var l struct{ Addr string }
+			_ = json.Unmarshal([]byte(line), &l)
+			return l.Addr
+		}
+	}
+	return ""
+}
+
+func TestProfilerOnlyOnTheMetricsPort(t *testing.T) {
+	status := func(url string) int {
+		t.Helper()
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, on := range []string{"true", "false"} {
+		env := map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t), "METRICS_ADDR": "127.0.0.1:0", "PPROF": on}
+		base, logs, stop := startServer(t, env)
+		want := map[string]int{"true": 200, "false": 404}[on]
+		if got := status("http://" + metricsAddr(logs.String()) + "/debug/pprof/"); got != want {
+			t.Errorf("PPROF=%s: /debug/pprof/ on METRICS_ADDR = %d, want %d", on, got, want)
+		}
+		if got := status(base + "/debug/pprof/"); got != 404 {
+			t.Errorf("PPROF=%s: /debug/pprof/ on the API port = %d, want 404", on, got)
+		}
+		_ = stop()
+	}
+	env := map[string]string{"PPROF": "true"}
+	err := run(context.Background(), nil, func(k string) string { return env[k] }, nil, io.Discard, io.Discard)
+	if err == nil || !strings.HasPrefix(err.Error(), "PPROF:") {
+		t.Errorf("PPROF without METRICS_ADDR: run = %v, want an error naming PPROF", err)
 	}
 }

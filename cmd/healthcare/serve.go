@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -115,7 +116,7 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		if err != nil {
 			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
 		}
-		msrv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		msrv := &http.Server{Handler: adminHandler(m.Handler(), cfg.Pprof), ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 			ReadTimeout: cfg.HTTP.ReadTimeout, WriteTimeout: cfg.HTTP.WriteTimeout, IdleTimeout: cfg.HTTP.IdleTimeout}
 		go func() { _ = msrv.Serve(mln) }()
 		defer msrv.Close()
@@ -181,4 +182,19 @@ func newAuthService(cfg *config, db *sqlstore.DB) (*sqlstore.AuthService, error)
 	auth := sqlstore.NewAuthService(db, hasher, policy, signer)
 	auth.LoginLimit = cfg.LoginLimit
 	return auth, nil
+}
+
+// adminHandler serves the metrics and, if asked, Go's profiler, for the
+// METRICS_ADDR listener.
+func adminHandler(metrics http.Handler, profiler bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics)
+	if profiler {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -29,6 +30,7 @@ type options struct {
 	paths    string
 	keep     bool
 	scaleout bool
+	pprofDir string
 }
 
 func main() {
@@ -43,6 +45,7 @@ func main() {
 	flag.StringVar(&o.paths, "paths", "", "comma list of paths to run (default: all)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
 	flag.BoolVar(&o.scaleout, "scaleout", false, "instead: two instances behind nginx, checks and load through it")
+	flag.StringVar(&o.pprofDir, "pprof", "", "write the server's CPU profile of each path to this directory")
 	flag.Parse()
 	p, ok := profiles[profileName]
 	if !ok {
@@ -76,7 +79,15 @@ func run(ctx context.Context, o options) error {
 	if !o.keep {
 		defer pg.admin("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)") //nolint:errcheck
 	}
-	srv, err := start(ctx, o.bin, pg.url())
+	var env []string
+	pprofAddr := ""
+	if o.pprofDir != "" {
+		if pprofAddr = freeAddr(); pprofAddr == "" {
+			return errors.New("no free port for the profiler")
+		}
+		env = append(env, "METRICS_ADDR="+pprofAddr, "PPROF=true")
+	}
+	srv, err := start(ctx, o.bin, pg.url(), env...)
 	if err != nil {
 		return err
 	}
@@ -110,7 +121,16 @@ func run(ctx context.Context, o options) error {
 		if o.paths != "" && !strings.Contains(","+o.paths+",", ","+p.name+",") {
 			continue
 		}
+		var profile <-chan error
+		if o.pprofDir != "" {
+			profile = cpuProfile(pprofAddr, o.duration, filepath.Join(o.pprofDir, p.name+".pprof"))
+		}
 		r := drive(ctx, o.profile, clients, p, o.duration, srv.rss)
+		if profile != nil {
+			if err := <-profile; err != nil {
+				return fmt.Errorf("%s profile: %w", p.name, err)
+			}
+		}
 		r.ceiling, err = pgbenchCeiling(pg, o.profile, p, o.conns, o.duration)
 		if err != nil {
 			return fmt.Errorf("%s ceiling: %w", p.name, err)
