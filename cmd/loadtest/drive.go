@@ -106,12 +106,18 @@ func drive(ctx context.Context, pr profile, clients []*client, p hotPath, d time
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			hc := newConn(srvBase)
+			defer hc.close()
 			var local []time.Duration
 			bad := 0
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				method, path, body := p.build(c, pr)
+				var raw []byte
+				if body != nil {
+					raw, _ = json.Marshal(body)
+				}
 				t := time.Now()
-				status, raw, err := do(srvBase, method, path, c.access, body)
+				status, raw, err := hc.do(method, path, c.access, raw)
 				measured := !t.Before(start)
 				if measured {
 					local = append(local, time.Since(t))
