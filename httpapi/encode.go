@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/clinicapi/healthcare"
@@ -18,12 +19,36 @@ import (
 // MaxBodyBytes is the largest request body accepted.
 const MaxBodyBytes = 1 << 20
 
-// encode writes v as the JSON body of a response with status.
+// encodeBuffers are reused across responses: a page of patients is a few
+// kilobytes, encoded on nearly every request.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// serverErrorBody is sent if a value cannot be encoded, rather than half a
+// body under a success status.
+const serverErrorBody = `{"detail":"A server error occurred.","code":"server_error"}` + "\n"
+
+// encode writes v as the JSON body of a response with status. The body is
+// encoded whole first, so the response carries its Content-Length and
+// goes out in one write rather than in chunks.
 func encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 { // a rare large body is not kept
+			encodeBuffers.Put(buf)
+		}
+	}()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(serverErrorBody)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	// The status is sent; an error here means the client has gone.
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // decodeObject reads a JSON object body. Keys are matched exactly, unlike

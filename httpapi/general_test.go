@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -199,5 +200,23 @@ func TestOptions(t *testing.T) {
 			t.Errorf("Allow = %q", allow)
 		}
 		e.do(req{method: "OPTIONS", path: "/api/nothing/"}).expect(t, 404)
+	})
+}
+
+// A page of results is larger than net/http's chunking threshold; it still
+// goes out with its length, so clients and proxies need no chunked framing.
+func TestResponsesCarryTheirLength(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		for range 20 {
+			e.newPatient(u, map[string]any{"notes": strings.Repeat("n", 100)})
+		}
+		res := e.do(req{method: "GET", path: "/api/patients/", token: u.Access}).expect(t, 200)
+		if len(res.Body) < 4096 {
+			t.Fatalf("page is %d bytes; the test wants one over 4 KiB", len(res.Body))
+		}
+		if got := res.Header.Get("Content-Length"); got != strconv.Itoa(len(res.Body)) {
+			t.Errorf("Content-Length = %q, body is %d bytes", got, len(res.Body))
+		}
 	})
 }
