@@ -1,0 +1,93 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/clinicapi/healthcare"
+	"github.com/clinicapi/healthcare/sqlstore"
+	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
+)
+
+// cpuTime is the CPU this process has used, user and system: on shared
+// cores, the driver's cost is the CPU it takes, not the wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkDriver runs the patient read's query, the commonest on the API,
+// through database/sql over pgx (what the store uses) and through pgxpool
+// (pgx's own pool and scanning), with 64 goroutines on 16 connections as
+// the server runs under the load benchmark. Both cache the prepared
+// statement and use the binary protocol; what differs is the layer between.
+func BenchmarkDriver(b *testing.B) {
+	url := sqlstoretest.PostgresURL(b)
+	db := sqlstoretest.Open(b, url)
+	ownerID := insertUser(b, db, "driver")
+	owner := as(ownerID)
+	patients := sqlstore.NewPatientService(db)
+	var ids []int64
+	for i := range 200 {
+		p := &healthcare.Patient{FirstName: "Pat", LastName: fmt.Sprintf("Name%04d", i), Email: fmt.Sprintf("p%d@example.com", i),
+			DOB: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
+		if err := patients.CreatePatient(owner, p); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	const query = `SELECT id, owner_id, first_name, last_name, email, dob, notes, created_at, updated_at, version
+FROM patients WHERE id = $1 AND owner_id = $2`
+	type row interface{ Scan(...any) error }
+	run := func(b *testing.B, queryRow func(ctx context.Context, id int64) row) {
+		b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+		b.ReportAllocs()
+		before := cpuTime()
+		defer func() { b.ReportMetric(float64(cpuTime()-before)/float64(b.N), "cpu-ns/op") }()
+		b.RunParallel(func(pb *testing.PB) {
+			ctx := context.Background()
+			var p healthcare.Patient
+			i := 0
+			for pb.Next() {
+				i++
+				err := queryRow(ctx, ids[i%len(ids)]).Scan(&p.ID, &p.OwnerID, &p.FirstName, &p.LastName, &p.Email, &p.DOB,
+					&p.Notes, &p.CreatedAt, &p.UpdatedAt, &p.Version)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	b.Run("database/sql", func(b *testing.B) {
+		std, err := sql.Open("pgx", url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer std.Close()
+		std.SetMaxOpenConns(16)
+		std.SetMaxIdleConns(16)
+		run(b, func(ctx context.Context, id int64) row { return std.QueryRowContext(ctx, query, id, ownerID) })
+	})
+	b.Run("pgxpool", func(b *testing.B) {
+		cfg, err := pgxpool.ParseConfig(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.MaxConns = 16
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pool.Close()
+		run(b, func(ctx context.Context, id int64) row { return pool.QueryRow(ctx, query, id, ownerID) })
+	})
+}
