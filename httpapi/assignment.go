@@ -3,7 +3,6 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -20,12 +19,12 @@ type assignmentResponse struct {
 	Patient      int64        `json:"patient"`
 	Doctor       int64        `json:"doctor"`
 	DoctorDetail doctorDetail `json:"doctor_detail"`
-	CreatedAt    time.Time    `json:"created_at"`
+	CreatedAt    string       `json:"created_at"`
 }
 
 func toAssignmentResponse(a *healthcare.Assignment) assignmentResponse {
 	return assignmentResponse{
-		ID: a.ID, Patient: a.PatientID, Doctor: a.DoctorID, CreatedAt: a.CreatedAt,
+		ID: a.ID, Patient: a.PatientID, Doctor: a.DoctorID, CreatedAt: jsonTime(a.CreatedAt),
 		DoctorDetail: doctorDetail{ID: a.Doctor.ID, FirstName: a.Doctor.FirstName,
 			LastName: a.Doctor.LastName, Specialization: a.Doctor.Specialization},
 	}

@@ -12,17 +12,17 @@ import (
 )
 
 type auditEventResponse struct {
-	ID         int64     `json:"id"`
-	At         time.Time `json:"at"`
-	Actor      *int64    `json:"actor"`
-	Action     string    `json:"action"`
-	ObjectType string    `json:"object_type"`
-	ObjectID   *int64    `json:"object_id"`
-	PatientID  *int64    `json:"patient_id"`
-	PatientIDs []int64   `json:"patient_ids"`
-	Outcome    string    `json:"outcome"`
-	ClientAddr string    `json:"client_addr"`
-	RequestID  string    `json:"request_id"`
+	ID         int64   `json:"id"`
+	At         string  `json:"at"`
+	Actor      *int64  `json:"actor"`
+	Action     string  `json:"action"`
+	ObjectType string  `json:"object_type"`
+	ObjectID   *int64  `json:"object_id"`
+	PatientID  *int64  `json:"patient_id"`
+	PatientIDs []int64 `json:"patient_ids"`
+	Outcome    string  `json:"outcome"`
+	ClientAddr string  `json:"client_addr"`
+	RequestID  string  `json:"request_id"`
 }
 
 func optionalID(id int64) *int64 {
@@ -37,7 +37,7 @@ func toAuditEventResponse(ev *healthcare.AuditEvent) auditEventResponse {
 	if ids == nil {
 		ids = []int64{}
 	}
-	return auditEventResponse{ID: ev.ID, At: ev.At, Actor: optionalID(ev.ActorID), Action: ev.Action,
+	return auditEventResponse{ID: ev.ID, At: jsonTime(ev.At), Actor: optionalID(ev.ActorID), Action: ev.Action,
 		ObjectType: ev.ObjectType, ObjectID: optionalID(ev.ObjectID), PatientID: optionalID(ev.PatientID),
 		PatientIDs: ids, Outcome: ev.Outcome, ClientAddr: ev.ClientAddr, RequestID: ev.RequestID}
 }

@@ -3,23 +3,22 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/clinicapi/healthcare"
 )
 
 type userResponse struct {
-	ID         int64     `json:"id"`
-	Username   string    `json:"username"`
-	Email      string    `json:"email"`
-	FirstName  string    `json:"first_name"`
-	LastName   string    `json:"last_name"`
-	DateJoined time.Time `json:"date_joined"`
+	ID         int64  `json:"id"`
+	Username   string `json:"username"`
+	Email      string `json:"email"`
+	FirstName  string `json:"first_name"`
+	LastName   string `json:"last_name"`
+	DateJoined string `json:"date_joined"`
 }
 
 func toUserResponse(u *healthcare.User) userResponse {
 	return userResponse{ID: u.ID, Username: u.Username, Email: u.Email, FirstName: u.FirstName,
-		LastName: u.LastName, DateJoined: u.DateJoined}
+		LastName: u.LastName, DateJoined: jsonTime(u.DateJoined)}
 }
 
 type tokenPairResponse struct {

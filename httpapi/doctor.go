@@ -3,24 +3,23 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/clinicapi/healthcare"
 )
 
 type doctorResponse struct {
-	ID             int64     `json:"id"`
-	FirstName      string    `json:"first_name"`
-	LastName       string    `json:"last_name"`
-	Email          string    `json:"email"`
-	Specialization string    `json:"specialization"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             int64  `json:"id"`
+	FirstName      string `json:"first_name"`
+	LastName       string `json:"last_name"`
+	Email          string `json:"email"`
+	Specialization string `json:"specialization"`
+	CreatedAt      string `json:"created_at"`
+	UpdatedAt      string `json:"updated_at"`
 }
 
 func toDoctorResponse(d *healthcare.Doctor) doctorResponse {
 	return doctorResponse{ID: d.ID, FirstName: d.FirstName, LastName: d.LastName, Email: d.Email,
-		Specialization: d.Specialization, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		Specialization: d.Specialization, CreatedAt: jsonTime(d.CreatedAt), UpdatedAt: jsonTime(d.UpdatedAt)}
 }
 
 func readDoctorUpdate(body *object, partial bool) healthcare.DoctorUpdate {

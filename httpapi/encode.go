@@ -51,6 +51,12 @@ func encode(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// jsonTime is t as encoding/json writes a time.Time (RFC 3339, with as
+// many fractional digits as it has), made up front: time.Time's MarshalJSON
+// output is validated and compacted again by encoding/json, which made it
+// the most expensive part of encoding a page.
+func jsonTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
+
 // decodeObject reads a JSON object body. Keys are matched exactly, unlike
 // encoding/json's case-insensitive struct matching, so "OWNER" or "Id" can
 // never reach a field; unknown keys are ignored.

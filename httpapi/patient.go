@@ -11,19 +11,19 @@ import (
 )
 
 type patientResponse struct {
-	ID        int64     `json:"id"`
-	FirstName string    `json:"first_name"`
-	LastName  string    `json:"last_name"`
-	Email     string    `json:"email"`
-	DOB       string    `json:"dob"`
-	Notes     string    `json:"notes"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        int64  `json:"id"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Email     string `json:"email"`
+	DOB       string `json:"dob"`
+	Notes     string `json:"notes"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
 }
 
 func toPatientResponse(p *healthcare.Patient) patientResponse {
 	return patientResponse{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email,
-		DOB: p.DOB.Format(time.DateOnly), Notes: p.Notes, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		DOB: p.DOB.Format(time.DateOnly), Notes: p.Notes, CreatedAt: jsonTime(p.CreatedAt), UpdatedAt: jsonTime(p.UpdatedAt)}
 }
 
 // readPatientUpdate reads the writable fields; every one but notes is
