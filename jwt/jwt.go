@@ -31,6 +31,8 @@ type Signer struct {
 	// fallbacks that rotation left behind.
 	keys map[string][]byte
 	all  []gojwt.VerificationKey
+	// verified remembers access tokens already checked (see Verify).
+	verified verifiedCache
 }
 
 var _ healthcare.TokenIssuer = (*Signer)(nil)
@@ -52,6 +54,7 @@ func NewSigner(key []byte, accessTTL, refreshTTL time.Duration) (*Signer, error)
 // as Django's SECRET_KEY_FALLBACKS: rotate the key without logging everyone
 // out, then drop the old one once its tokens have expired.
 func (s *Signer) SetFallbackKeys(keys ...[]byte) {
+	s.verified.clear() // what verified under the old set may not now
 	s.keys = map[string][]byte{s.kid: s.key}
 	s.all = []gojwt.VerificationKey{s.key}
 	for _, k := range keys {
@@ -124,11 +127,31 @@ func (s *Signer) Issue(tokenType string, userID int64, now time.Time) (string, h
 }
 
 // Verify checks token and returns its claims, or an ETOKENINVALID error.
+// An access token that verified before is found in the cache of verified
+// tokens; its expiry and issue time are checked again on every use.
 func (s *Signer) Verify(token, tokenType string, now time.Time) (healthcare.TokenClaims, error) {
-	invalid := healthcare.Errorf(healthcare.ETOKENINVALID, healthcare.MsgTokenInvalid)
 	if len(token) > MaxTokenBytes {
-		return healthcare.TokenClaims{}, invalid
+		return healthcare.TokenClaims{}, errInvalid()
 	}
+	if tokenType != healthcare.AccessToken {
+		return s.verify(token, tokenType, now)
+	}
+	sum := sha256.Sum256([]byte(token))
+	if c, ok := s.verified.get(sum); ok {
+		if !timely(c, now) {
+			return healthcare.TokenClaims{}, errInvalid()
+		}
+		return c, nil
+	}
+	c, err := s.verify(token, tokenType, now)
+	if err == nil {
+		s.verified.put(sum, c)
+	}
+	return c, err
+}
+
+// verify parses token and checks its signature and claims.
+func (s *Signer) verify(token, tokenType string, now time.Time) (healthcare.TokenClaims, error) {
 	var c claims
 	_, err := gojwt.ParseWithClaims(token, &c, s.verificationKey,
 		gojwt.WithValidMethods([]string{gojwt.SigningMethodHS256.Alg()}),
@@ -137,10 +160,20 @@ func (s *Signer) Verify(token, tokenType string, now time.Time) (healthcare.Toke
 		gojwt.WithLeeway(Leeway),
 		gojwt.WithTimeFunc(func() time.Time { return now }),
 	)
-	if err != nil || c.TokenType != tokenType || c.UserID <= 0 || c.ID == "" {
-		return healthcare.TokenClaims{}, invalid
+	// Tokens with nbf (not ours) are refused: the cache could not honour it.
+	if err != nil || c.TokenType != tokenType || c.UserID <= 0 || c.ID == "" || c.NotBefore != nil {
+		return healthcare.TokenClaims{}, errInvalid()
 	}
 	return toDomain(c), nil
+}
+
+func errInvalid() error {
+	return healthcare.Errorf(healthcare.ETOKENINVALID, healthcare.MsgTokenInvalid)
+}
+
+// timely repeats the time checks of verify, with the same leeway.
+func timely(c healthcare.TokenClaims, now time.Time) bool {
+	return now.Before(c.ExpiresAt.Add(Leeway)) && !now.Add(Leeway).Before(c.IssuedAt)
 }
 
 func toDomain(c claims) healthcare.TokenClaims {
