@@ -15,17 +15,31 @@ import (
 func withSecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		for _, sh := range securityHeaders {
+			h[sh.name] = sh.value
+		}
 		if r.TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			h["Strict-Transport-Security"] = hsts
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// securityHeaders' values are shared by every response rather than made
+// for each: their capacity is one, so an Add elsewhere copies rather than
+// writes into them, and Set replaces them.
+var securityHeaders = []struct {
+	name  string
+	value []string
+}{
+	{"Cache-Control", []string{"no-store"}},
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
+}
+
+var hsts = []string{"max-age=31536000; includeSubDomains"}
 
 // withCORS lets the browsers of the listed origins call the API. Tokens
 // travel in the Authorization header, never in cookies, so credentials are
