@@ -112,25 +112,21 @@ func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.
 }
 
 func (s *AssignmentService) findAssignments(ctx context.Context, q *query) ([]*healthcare.Assignment, int, error) {
-	rows, err := s.db.db.QueryContext(ctx, q.String(), q.args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("find assignments: %w", err)
-	}
-	defer rows.Close()
 	var (
 		list  []*healthcare.Assignment
 		total int
 	)
-	for rows.Next() {
+	err := s.db.eachRow(ctx, q.String(), q.args, func(row rowScanner) error {
 		a := &healthcare.Assignment{Doctor: &healthcare.Doctor{}}
-		if err := rows.Scan(&a.ID, &a.PatientID, &a.DoctorID, &a.CreatedAt,
+		if err := row.Scan(&a.ID, &a.PatientID, &a.DoctorID, &a.CreatedAt,
 			&a.Doctor.FirstName, &a.Doctor.LastName, &a.Doctor.Specialization, &total); err != nil {
-			return nil, 0, fmt.Errorf("scan assignment: %w", err)
+			return fmt.Errorf("scan assignment: %w", err)
 		}
 		a.Doctor.ID, a.CreatedAt = a.DoctorID, a.CreatedAt.UTC()
 		list = append(list, a)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, 0, fmt.Errorf("find assignments: %w", err)
 	}
 	return list, total, nil

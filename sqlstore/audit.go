@@ -284,19 +284,15 @@ func (s *AuditService) FindEvents(ctx context.Context, f healthcare.AuditFilter)
 		events []*healthcare.AuditEvent
 		total  int
 	)
-	rows, err := s.db.db.QueryContext(ctx, q.String(), q.args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("find audit events: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		ev, err := scanEvent(rows, &total)
+	err := s.db.eachRow(ctx, q.String(), q.args, func(row rowScanner) error {
+		ev, err := scanEvent(row, &total)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		events = append(events, ev)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, 0, fmt.Errorf("find audit events: %w", err)
 	}
 	total, err = pageResult(f.ListOptions, len(events), total)

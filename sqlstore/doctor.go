@@ -67,23 +67,19 @@ func (s *DoctorService) FindDoctors(ctx context.Context, f healthcare.DoctorFilt
 
 // findDoctors runs a doctor list query whose last column is the window count.
 func (db *DB) findDoctors(ctx context.Context, opt healthcare.ListOptions, q *query) ([]*healthcare.Doctor, int, error) {
-	rows, err := db.db.QueryContext(ctx, q.String(), q.args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("find doctors: %w", err)
-	}
-	defer rows.Close()
 	var (
 		doctors []*healthcare.Doctor
 		total   int
 	)
-	for rows.Next() {
-		d, err := scanDoctor(rows, &total)
+	err := db.eachRow(ctx, q.String(), q.args, func(row rowScanner) error {
+		d, err := scanDoctor(row, &total)
 		if err != nil {
-			return nil, 0, fmt.Errorf("scan doctor: %w", err)
+			return fmt.Errorf("scan doctor: %w", err)
 		}
 		doctors = append(doctors, d)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, 0, fmt.Errorf("find doctors: %w", err)
 	}
 	total, err = pageResult(opt, len(doctors), total)

@@ -117,23 +117,19 @@ func (s *PatientService) FindPatients(ctx context.Context, opt healthcare.ListOp
 }
 
 func (s *PatientService) findPatients(ctx context.Context, q *query) ([]*healthcare.Patient, int, error) {
-	rows, err := s.db.db.QueryContext(ctx, q.String(), q.args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("find patients: %w", err)
-	}
-	defer rows.Close()
 	var (
 		patients []*healthcare.Patient
 		total    int
 	)
-	for rows.Next() {
-		p, err := scanPatient(rows, &total)
+	err := s.db.eachRow(ctx, q.String(), q.args, func(row rowScanner) error {
+		p, err := scanPatient(row, &total)
 		if err != nil {
-			return nil, 0, fmt.Errorf("scan patient: %w", err)
+			return fmt.Errorf("scan patient: %w", err)
 		}
 		patients = append(patients, p)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, 0, fmt.Errorf("find patients: %w", err)
 	}
 	return patients, total, nil

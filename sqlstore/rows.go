@@ -1,0 +1,54 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// rowScanner is what database/sql's rows and pgx's rows both offer.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// eachRow runs query and calls scan on each row. On PostgreSQL the rows are
+// read with pgx's own scanning, on a connection of database/sql's pool
+// (Conn.Raw): database/sql converts every value to a driver.Value before
+// scanning it, which took a third of the CPU of reading a page of twenty
+// patients (BenchmarkDriver/page), for every list on the API.
+func (db *DB) eachRow(ctx context.Context, query string, args []any, scan func(rowScanner) error) error {
+	if db.dialect != postgresDialect {
+		rows, err := db.db.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		return scanRows(rows, scan)
+	}
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		rows, err := driverConn.(*stdlib.Conn).Conn().Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
+func scanRows(rows *sql.Rows, scan func(rowScanner) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
