@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -69,6 +70,8 @@ type pathResult struct {
 	p50, p99 time.Duration
 	ceiling  float64 // pgbench transactions per second
 	peakKiB  int     // the server's highest resident set while measured
+	// ratios are every round's API / ceiling, when there were several.
+	ratios []float64
 }
 
 func (r pathResult) ratio() float64 {
@@ -76,6 +79,23 @@ func (r pathResult) ratio() float64 {
 		return 0
 	}
 	return r.rps / r.ceiling
+}
+
+// median is the round whose ratio is the median, with the peak RSS and the
+// errors of all rounds, and every round's ratio.
+func median(rounds []pathResult) pathResult {
+	sorted := slices.Clone(rounds)
+	slices.SortFunc(sorted, func(a, b pathResult) int { return cmp.Compare(a.ratio(), b.ratio()) })
+	m := sorted[len(sorted)/2]
+	m.errors = 0
+	for _, r := range rounds {
+		m.peakKiB = max(m.peakKiB, r.peakKiB)
+		m.errors += r.errors
+		if len(rounds) > 1 {
+			m.ratios = append(m.ratios, r.ratio())
+		}
+	}
+	return m
 }
 
 func (r pathResult) line() string {

@@ -31,6 +31,7 @@ type options struct {
 	keep     bool
 	scaleout bool
 	pprofDir string
+	rounds   int
 }
 
 func main() {
@@ -46,6 +47,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
 	flag.BoolVar(&o.scaleout, "scaleout", false, "instead: two instances behind nginx, checks and load through it")
 	flag.StringVar(&o.pprofDir, "pprof", "", "write the server's CPU profile of each path to this directory")
+	flag.IntVar(&o.rounds, "rounds", 1, "rounds of API and pgbench per path; the median ratio is reported")
 	flag.Parse()
 	p, ok := profiles[profileName]
 	if !ok {
@@ -53,6 +55,10 @@ func main() {
 		os.Exit(2)
 	}
 	o.profile = p
+	if o.rounds < 1 {
+		fmt.Fprintln(os.Stderr, "loadtest: -rounds must be at least 1")
+		os.Exit(2)
+	}
 	if o.pgHost != "127.0.0.1" && o.pgHost != "localhost" {
 		fmt.Fprintln(os.Stderr, "loadtest: PostgreSQL must be on loopback")
 		os.Exit(2)
@@ -121,22 +127,28 @@ func run(ctx context.Context, o options) error {
 		if o.paths != "" && !strings.Contains(","+o.paths+",", ","+p.name+",") {
 			continue
 		}
-		var profile <-chan error
-		if o.pprofDir != "" {
-			profile = cpuProfile(pprofAddr, o.duration, filepath.Join(o.pprofDir, p.name+".pprof"))
-		}
-		r := drive(ctx, o.profile, clients, p, o.duration, srv.rss)
-		if profile != nil {
-			if err := <-profile; err != nil {
-				return fmt.Errorf("%s profile: %w", p.name, err)
+		// Each round drives the API and then pgbench, back to back, so
+		// that each ratio compares two runs under the same background;
+		// the round with the median ratio is the one reported.
+		var rounds []pathResult
+		for round := range o.rounds {
+			var profile <-chan error
+			if o.pprofDir != "" && round == 0 {
+				profile = cpuProfile(pprofAddr, o.duration, filepath.Join(o.pprofDir, p.name+".pprof"))
 			}
+			r := drive(ctx, o.profile, clients, p, o.duration, srv.rss)
+			if profile != nil {
+				if err := <-profile; err != nil {
+					return fmt.Errorf("%s profile: %w", p.name, err)
+				}
+			}
+			if r.ceiling, err = pgbenchCeiling(pg, o.profile, p, o.conns, o.duration); err != nil {
+				return fmt.Errorf("%s ceiling: %w", p.name, err)
+			}
+			fmt.Println(r.line())
+			rounds = append(rounds, r)
 		}
-		r.ceiling, err = pgbenchCeiling(pg, o.profile, p, o.conns, o.duration)
-		if err != nil {
-			return fmt.Errorf("%s ceiling: %w", p.name, err)
-		}
-		results = append(results, r)
-		fmt.Println(r.line())
+		results = append(results, median(rounds))
 	}
 	report(o, results, srv.peakRSS(), startup)
 	for _, r := range results {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 )
 
@@ -13,7 +14,12 @@ import (
 func report(o options, results []pathResult, peakKiB int, startup time.Duration) {
 	loadPeak := 0
 	host, _ := os.Hostname()
-	fmt.Printf("\n## Load: profile %s, %d connections, %v per path, %d CPUs (%s)\n\n", o.profile.name, o.conns, o.duration, runtime.NumCPU(), host)
+	fmt.Printf("\n## Load: profile %s, %d connections, %v per path, %d round(s), %d CPUs (%s)\n\n",
+		o.profile.name, o.conns, o.duration, o.rounds, runtime.NumCPU(), host)
+	if o.rounds > 1 {
+		fmt.Println("Each row is the round with the median API / ceiling; the range is every round's.")
+		fmt.Println()
+	}
 	fmt.Println("| path | req/s | p50 ms | p99 ms | errors | peak RSS MiB | pgbench ceiling tps | API / ceiling | target |")
 	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 	for _, r := range results {
@@ -25,8 +31,12 @@ func report(o options, results []pathResult, peakKiB int, startup time.Duration)
 		if r.ratio() < target {
 			verdict = "MISSED"
 		}
-		fmt.Printf("| %s | %.0f | %.2f | %.2f | %d | %.1f | %.0f | %.0f%% | %s: %s |\n",
-			r.name, r.rps, ms(r.p50), ms(r.p99), r.errors, mib(r.peakKiB), r.ceiling, 100*r.ratio(), met, verdict)
+		ratio := fmt.Sprintf("%.0f%%", 100*r.ratio())
+		if len(r.ratios) > 1 {
+			ratio += fmt.Sprintf(" (%.0f–%.0f%%)", 100*slices.Min(r.ratios), 100*slices.Max(r.ratios))
+		}
+		fmt.Printf("| %s | %.0f | %.2f | %.2f | %d | %.1f | %.0f | %s | %s: %s |\n",
+			r.name, r.rps, ms(r.p50), ms(r.p99), r.errors, mib(r.peakKiB), r.ceiling, ratio, met, verdict)
 		loadPeak = max(loadPeak, r.peakKiB)
 	}
 	fmt.Printf("\nserver peak RSS under load: %.1f MiB (target < 64 MiB); whole run, the logins before the load included: %.1f MiB\n",
