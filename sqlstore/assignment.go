@@ -37,7 +37,7 @@ func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.
 	lock := s.db.dialect.forShare // neither row may vanish before the insert
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		errs := healthcare.FieldErrors{}
-		if _, err := findPatient(ctx, tx, owner, a.PatientID, lock); healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
+		if _, err := findPatient(ctx, inTx{tx}, owner, a.PatientID, lock); healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
 			errs.Add("patient", invalidPK(a.PatientID))
 		} else if err != nil {
 			return err
@@ -156,7 +156,7 @@ func (s *AssignmentService) FindDoctorsOfPatient(ctx context.Context, patientID 
 	ev := newEvent(ctx, healthcare.ActionAssignmentList, "patient", patientID)
 	ev.PatientID = patientID
 	// An empty list must not hide that the patient is not the caller's.
-	if _, err := findPatient(ctx, s.db.db, owner, patientID, ""); err != nil {
+	if _, err := findPatient(ctx, s.db, owner, patientID, ""); err != nil {
 		return nil, 0, s.db.audit.recordFailure(ctx, ev, err)
 	}
 	doctors, total, err := s.db.findDoctors(ctx, opt, q)

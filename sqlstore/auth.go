@@ -214,7 +214,7 @@ func (s *AuthService) Refresh(ctx context.Context, refresh string) (*healthcare.
 			reuse.ActorID, reuse.OwnerID, reuse.Outcome = claims.UserID, claims.UserID, healthcare.OutcomeDenied
 			return s.db.audit.insertTx(ctx, tx, reuse)
 		}
-		u, err := findUserByID(ctx, tx, claims.UserID)
+		u, err := findUserByID(ctx, inTx{tx}, claims.UserID)
 		if err != nil || u == nil || !u.IsActive {
 			return err
 		}
@@ -271,7 +271,7 @@ func (s *AuthService) Authenticate(ctx context.Context, access string) (*healthc
 	if err != nil {
 		return nil, err
 	}
-	u, err := findUserByID(ctx, s.db.db, claims.UserID)
+	u, err := findUserByID(ctx, s.db, claims.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +315,7 @@ func (s *AuthService) changePassword(ctx context.Context, oldPassword, newPasswo
 	if err := (&Throttle{db: s.db}).Hit(ctx, throttleKey, s.LoginLimit); err != nil {
 		return err
 	}
-	u, err := findUserByID(ctx, s.db.db, caller.ID)
+	u, err := findUserByID(ctx, s.db, caller.ID)
 	if err != nil {
 		return err
 	} else if u == nil {

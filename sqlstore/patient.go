@@ -60,7 +60,7 @@ func (s *PatientService) FindPatientByID(ctx context.Context, id int64) (*health
 	}
 	ev := newEvent(ctx, healthcare.ActionPatientRead, "patient", id)
 	ev.PatientID = id
-	p, err := findPatient(ctx, s.db.db, owner, id, "")
+	p, err := findPatient(ctx, s.db, owner, id, "")
 	if err != nil {
 		return nil, s.db.audit.recordFailure(ctx, ev, err)
 	}
@@ -73,8 +73,8 @@ func (s *PatientService) FindPatientByID(ctx context.Context, id int64) (*health
 
 const findPatientSQL = `SELECT ` + patientColumns + ` FROM patients WHERE id = $1 AND owner_id = $2`
 
-func findPatient(ctx context.Context, tx querier, owner, id int64, lock string) (*healthcare.Patient, error) {
-	p, err := scanPatient(tx.QueryRowContext(ctx, findPatientSQL+lock, id, owner))
+func findPatient(ctx context.Context, q rowQuerier, owner, id int64, lock string) (*healthcare.Patient, error) {
+	p, err := scanPatient(q.queryRow(ctx, findPatientSQL+lock, id, owner))
 	if isNoRows(err) {
 		return nil, errNotFound()
 	} else if err != nil {
@@ -193,7 +193,7 @@ func (s *PatientService) UpdatePatient(ctx context.Context, id int64, upd health
 	ev.PatientID = id
 	var p *healthcare.Patient
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		if p, err = findPatient(ctx, tx, owner, id, s.db.dialect.forUpdate); err != nil {
+		if p, err = findPatient(ctx, inTx{tx}, owner, id, s.db.dialect.forUpdate); err != nil {
 			return err
 		}
 		if !ifMatch.Matches(p.Version) {
@@ -252,7 +252,7 @@ func (s *PatientService) DeletePatient(ctx context.Context, id int64, ifMatch *h
 	ev := newEvent(ctx, healthcare.ActionPatientDelete, "patient", id)
 	ev.PatientID = id
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		p, err := findPatient(ctx, tx, owner, id, s.db.dialect.forUpdate)
+		p, err := findPatient(ctx, inTx{tx}, owner, id, s.db.dialect.forUpdate)
 		if err != nil {
 			return err
 		}

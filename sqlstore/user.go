@@ -31,8 +31,8 @@ func scanUser(row interface{ Scan(...any) error }) (*healthcare.User, error) {
 const findUserByIDSQL = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
 
 // findUserByID returns the user or nil.
-func findUserByID(ctx context.Context, tx querier, id int64) (*healthcare.User, error) {
-	u, err := scanUser(tx.QueryRowContext(ctx, findUserByIDSQL, id))
+func findUserByID(ctx context.Context, q rowQuerier, id int64) (*healthcare.User, error) {
+	u, err := scanUser(q.queryRow(ctx, findUserByIDSQL, id))
 	if isNoRows(err) {
 		return nil, nil
 	} else if err != nil {
