@@ -6,7 +6,7 @@ import (
 	"github.com/clinicapi/healthcare"
 )
 
-// maxVerified bounds the cache of verified tokens: about 400 KiB.
+// maxVerified bounds the cache of verified tokens: under 1 MiB.
 const maxVerified = 4096
 
 // verifiedCache holds the claims of access tokens whose signature and
