@@ -18,15 +18,7 @@ func BenchmarkStore(b *testing.B) {
 	ctx := context.Background()
 	owner := as(insertUser(b, db, "bench"))
 	patients, doctors := sqlstore.NewPatientService(db), sqlstore.NewDoctorService(db)
-	var ids []int64
-	for i := range 1000 {
-		p := &healthcare.Patient{FirstName: "Pat", LastName: fmt.Sprintf("Name%04d", i), Email: fmt.Sprintf("p%d@example.com", i),
-			DOB: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
-		if err := patients.CreatePatient(owner, p); err != nil {
-			b.Fatal(err)
-		}
-		ids = append(ids, p.ID)
-	}
+	ids := createPatients(b, patients, owner, 1000)
 	for i := range 200 {
 		d := &healthcare.Doctor{FirstName: "Doc", LastName: fmt.Sprintf("Who%03d", i), Email: fmt.Sprintf("d%d@clinic.com", i),
 			Specialization: []string{"Cardiology", "Neurology", "Oncology", "Pediatrics"}[i%4]}
@@ -68,4 +60,19 @@ func BenchmarkStore(b *testing.B) {
 			}
 		}
 	})
+}
+
+// createPatients makes n patients for the owner in ctx and returns their ids.
+func createPatients(b *testing.B, patients *sqlstore.PatientService, ctx context.Context, n int) []int64 {
+	b.Helper()
+	ids := make([]int64, 0, n)
+	for i := range n {
+		p := &healthcare.Patient{FirstName: "Pat", LastName: fmt.Sprintf("Name%04d", i), Email: fmt.Sprintf("p%d@example.com", i),
+			DOB: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
+		if err := patients.CreatePatient(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	return ids
 }

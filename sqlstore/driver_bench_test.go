@@ -35,17 +35,7 @@ func BenchmarkDriver(b *testing.B) {
 	url := sqlstoretest.PostgresURL(b)
 	db := sqlstoretest.Open(b, url)
 	ownerID := insertUser(b, db, "driver")
-	owner := as(ownerID)
-	patients := sqlstore.NewPatientService(db)
-	var ids []int64
-	for i := range 200 {
-		p := &healthcare.Patient{FirstName: "Pat", LastName: fmt.Sprintf("Name%04d", i), Email: fmt.Sprintf("p%d@example.com", i),
-			DOB: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
-		if err := patients.CreatePatient(owner, p); err != nil {
-			b.Fatal(err)
-		}
-		ids = append(ids, p.ID)
-	}
+	ids := createPatients(b, sqlstore.NewPatientService(db), as(ownerID), 200)
 	const query = `SELECT id, owner_id, first_name, last_name, email, dob, notes, created_at, updated_at, version
 FROM patients WHERE id = $1 AND owner_id = $2`
 	type row interface{ Scan(...any) error }
