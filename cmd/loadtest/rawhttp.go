@@ -113,10 +113,14 @@ func (c *conn) exchange() (int, error) {
 	}
 	c.body = c.body[:0]
 	switch {
+	case status == 204 || status == 304 || status < 200:
+		// No body, whatever the headers say (RFC 9112, section 6.3).
 	case chunked:
 		err = c.readChunks()
 	case length >= 0:
 		err = c.readN(length)
+	case closing:
+		c.body, err = io.ReadAll(c.r)
 	default:
 		return 0, errors.New("response without a length")
 	}
