@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -42,22 +43,28 @@ func do(base, method, path, token string, body any) (int, []byte, error) {
 	return apiclient.Do(httpClient, base, method, path, token, body)
 }
 
-// newClients logs in one seeded account per connection.
+// newClients logs in one seeded account per connection, all at once: a
+// burst of logins, whose memory the whole run's high-water mark shows.
 func newClients(base string, pr profile, n int) ([]*client, error) {
 	out := make([]*client, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
 	for i := range out {
-		uid := 1 + i*(pr.users/n)
-		status, raw, err := do(base, "POST", "/api/auth/login/", "", map[string]any{"username": fmt.Sprintf("load%d", uid), "password": loadPassword})
-		if err != nil || status != 200 {
-			return nil, fmt.Errorf("login load%d: %d %s %v", uid, status, raw, err)
-		}
-		var tok struct{ Access, Refresh string }
-		if err := json.Unmarshal(raw, &tok); err != nil {
-			return nil, err
-		}
-		out[i] = &client{userID: uid, access: tok.Access, refresh: tok.Refresh}
+		wg.Go(func() {
+			uid := 1 + i*(pr.users/n)
+			status, raw, err := do(base, "POST", "/api/auth/login/", "", map[string]any{"username": fmt.Sprintf("load%d", uid), "password": loadPassword})
+			if err != nil || status != 200 {
+				errs[i] = fmt.Errorf("login load%d: %d %s %v", uid, status, raw, err)
+				return
+			}
+			var tok struct{ Access, Refresh string }
+			if errs[i] = json.Unmarshal(raw, &tok); errs[i] == nil {
+				out[i] = &client{userID: uid, access: tok.Access, refresh: tok.Refresh}
+			}
+		})
 	}
-	return out, nil
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // pathResult is what one path achieved, beside its ceiling.
