@@ -43,14 +43,18 @@ func do(base, method, path, token string, body any) (int, []byte, error) {
 	return apiclient.Do(httpClient, base, method, path, token, body)
 }
 
-// newClients logs in one seeded account per connection, all at once: a
-// burst of logins, whose memory the whole run's high-water mark shows.
+// newClients logs in one seeded account per connection, 16 at a time: a
+// burst of logins, whose memory the whole run's high-water mark shows,
+// queued at the server's hashing slots but well inside its wait limit.
 func newClients(base string, pr profile, n int) ([]*client, error) {
 	out := make([]*client, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
+	burst := make(chan struct{}, 16)
 	for i := range out {
 		wg.Go(func() {
+			burst <- struct{}{}
+			defer func() { <-burst }()
 			uid := 1 + i*(pr.users/n)
 			status, raw, err := do(base, "POST", "/api/auth/login/", "", map[string]any{"username": fmt.Sprintf("load%d", uid), "password": loadPassword})
 			if err != nil || status != 200 {
