@@ -101,17 +101,10 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		"debug", cfg.Debug, "allowed_hosts", cfg.AllowedHosts, "secret_key", cfg.SecretKeySource,
 		"access_token_lifetime", cfg.AccessLifetime.String(), "refresh_token_lifetime", cfg.RefreshLifetime.String())
 
-	errc := make(chan error, 1)
-	go func() {
-		if cfg.TLSCertFile != "" {
-			errc <- srv.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile)
-			return
-		}
-		errc <- srv.Serve(ln)
-	}()
-	go sweep(ctx, logger, db, max(cfg.LoginLimit.Window, cfg.AuthLimit.Window, cfg.DoctorLimit.Window))
 	if cfg.MetricsAddr != "" {
-		// Metrics on a port of their own, for the scraper's network only.
+		// Metrics on a port of their own, for the scraper's network only;
+		// up before the API, so a bad METRICS_ADDR stops start-up and
+		// ready means scrapeable.
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
 			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
@@ -122,6 +115,15 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		defer msrv.Close()
 		logger.Info("metrics listening", "addr", mln.Addr().String())
 	}
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLSCertFile != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
+	go sweep(ctx, logger, db, max(cfg.LoginLimit.Window, cfg.AuthLimit.Window, cfg.DoctorLimit.Window))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
