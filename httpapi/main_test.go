@@ -193,6 +193,27 @@ type req struct {
 
 func (e *env) do(r req) *response {
 	e.t.Helper()
+	hr := r.build(e.t)
+	var res *http.Response
+	if e.balancer != "" {
+		res = e.roundTrip(hr)
+	} else {
+		rec := httptest.NewRecorder()
+		e.handler.ServeHTTP(rec, hr)
+		res = rec.Result()
+	}
+	b, _ := io.ReadAll(res.Body)
+	if res.Header.Get("X-Request-ID") == "" {
+		e.t.Errorf("%s %s: no X-Request-ID", r.method, r.path)
+	}
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	checkAgainstSchema(e.t, hr, res, b)
+	return &response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// build makes the http.Request r describes.
+func (r req) build(t testing.TB) *http.Request {
+	t.Helper()
 	var body io.Reader
 	switch b := r.body.(type) {
 	case nil:
@@ -203,7 +224,7 @@ func (e *env) do(r req) *response {
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			e.t.Fatal(err)
+			t.Fatal(err)
 		}
 		body = bytes.NewReader(raw)
 	}
@@ -229,21 +250,7 @@ func (e *env) do(r req) *response {
 			hr.Header.Set(k, v)
 		}
 	}
-	var res *http.Response
-	if e.balancer != "" {
-		res = e.roundTrip(hr)
-	} else {
-		rec := httptest.NewRecorder()
-		e.handler.ServeHTTP(rec, hr)
-		res = rec.Result()
-	}
-	b, _ := io.ReadAll(res.Body)
-	if res.Header.Get("X-Request-ID") == "" {
-		e.t.Errorf("%s %s: no X-Request-ID", r.method, r.path)
-	}
-	res.Body = io.NopCloser(bytes.NewReader(b))
-	checkAgainstSchema(e.t, hr, res, b)
-	return &response{Status: res.StatusCode, Header: res.Header, Body: b}
+	return hr
 }
 
 // expect checks the status, failing with the body for context.
