@@ -42,9 +42,3 @@ func (v *verifiedCache) clear() {
 	defer v.mu.Unlock()
 	v.m = nil
 }
-
-func (v *verifiedCache) len() int {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	return len(v.m)
-}

@@ -78,3 +78,9 @@ func TestVerifiedCacheIsBounded(t *testing.T) {
 		t.Errorf("cache holds %d tokens, want 1..%d", n, maxVerified)
 	}
 }
+
+func (v *verifiedCache) len() int {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return len(v.m)
+}

@@ -64,6 +64,7 @@ func (db *DB) eachRow(ctx context.Context, query string, args []any, scan func(r
 		if err != nil {
 			return err
 		}
+		defer rows.Close()
 		return scanRows(rows, scan)
 	}
 	conn, err := db.db.Conn(ctx)
@@ -77,17 +78,16 @@ func (db *DB) eachRow(ctx context.Context, query string, args []any, scan func(r
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return scanRows(rows, scan)
 	})
 }
 
-func scanRows(rows *sql.Rows, scan func(rowScanner) error) error {
-	defer rows.Close()
+// scanRows calls scan on each of database/sql's or pgx's rows.
+func scanRows(rows interface {
+	rowScanner
+	Next() bool
+	Err() error
+}, scan func(rowScanner) error) error {
 	for rows.Next() {
 		if err := scan(rows); err != nil {
 			return err
