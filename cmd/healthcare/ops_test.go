@@ -159,21 +159,10 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 
 	px.start(px.addr)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		r, _ := http.NewRequest("GET", base+"/api/patients/", nil)
-		r.Header.Set("Authorization", "Bearer "+access)
-		res, err := http.DefaultClient.Do(r)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not recovered 5 s after the database came back")
-		}
-		time.Sleep(100 * time.Millisecond)
+	r, _ := http.NewRequest("GET", base+"/api/patients/", nil)
+	r.Header.Set("Authorization", "Bearer "+access)
+	if !waitForStatus(r, 200, 5*time.Second) {
+		t.Fatalf("not recovered 5 s after the database came back")
 	}
 	c.call("GET", "/readyz", "", nil, 200)
 }
@@ -187,19 +176,9 @@ func TestGracefulShutdown(t *testing.T) {
 	c.call("GET", "/readyz", "", nil, 200)
 	done := make(chan error, 1)
 	go func() { done <- stop() }()
-	deadline := time.Now().Add(time.Second)
-	for {
-		res, err := http.Get(base + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 503 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("/readyz still 200 after the signal")
-		}
-		time.Sleep(20 * time.Millisecond)
+	r, _ := http.NewRequest("GET", base+"/readyz", nil)
+	if !waitForStatus(r, 503, time.Second) {
+		t.Fatal("/readyz still 200 after the signal")
 	}
 	c.call("GET", "/api/doctors/", "", nil, 200) // still serving while draining
 	select {
@@ -288,4 +267,17 @@ func TestProfilerOnlyOnTheMetricsPort(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "PPROF:") {
 		t.Errorf("PPROF without METRICS_ADDR: run = %v, want an error naming PPROF", err)
 	}
+}
+
+// waitForStatus sends r until it gets status, for at most d.
+func waitForStatus(r *http.Request, status int, d time.Duration) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if res, err := http.DefaultClient.Do(r); err == nil {
+			res.Body.Close()
+			if res.StatusCode == status {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -18,20 +18,29 @@ func startBalancer(backends ...*server) (*nginx.Balancer, error) {
 	return nginx.Start(upstreams...)
 }
 
+// startPair starts two instances on the same database with the same env.
+func startPair(ctx context.Context, o options, pg pgconn, env ...string) (*server, *server, error) {
+	a, err := start(ctx, o.bin, pg.url(), env...)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := start(ctx, o.bin, pg.url(), env...)
+	if err != nil {
+		a.stop()
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
 // scaleOut shows that instances share nothing but the database: tokens,
 // rotations and throttling cross instances, a workflow passes through the
 // balancer, and the load goes through one and then two instances.
 func scaleOut(ctx context.Context, o options, pg pgconn) error {
-	env := []string{"TRUSTED_PROXIES=127.0.0.1"}
-	a, err := start(ctx, o.bin, pg.url(), env...)
+	a, b, err := startPair(ctx, o, pg, "TRUSTED_PROXIES=127.0.0.1")
 	if err != nil {
 		return err
 	}
 	defer a.stop()
-	b, err := start(ctx, o.bin, pg.url(), env...)
-	if err != nil {
-		return err
-	}
 	defer b.stop()
 	lb, err := startBalancer(a, b)
 	if err != nil {
@@ -98,16 +107,11 @@ func scaleOut(ctx context.Context, o options, pg pgconn) error {
 	// Throttling, on a pair of its own with a limit: both instances count
 	// one address's auth requests together.
 	const authLimit = 12
-	limited := []string{"THROTTLE_AUTH=" + fmt.Sprint(authLimit) + "/1m"}
-	c, err := start(ctx, o.bin, pg.url(), limited...)
+	c, d, err := startPair(ctx, o, pg, "THROTTLE_AUTH="+fmt.Sprint(authLimit)+"/1m")
 	if err != nil {
 		return err
 	}
 	defer c.stop()
-	d, err := start(ctx, o.bin, pg.url(), limited...)
-	if err != nil {
-		return err
-	}
 	defer d.stop()
 	codes := map[int]int{}
 	for i := range authLimit + 4 {

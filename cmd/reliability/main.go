@@ -17,7 +17,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/clinicapi/healthcare/internal/apiclient"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +26,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/clinicapi/healthcare/internal/apiclient"
 )
 
 func main() {
