@@ -32,7 +32,7 @@ func toAssignmentResponse(a *healthcare.Assignment) assignmentResponse {
 
 func handleAssignmentCreate(logger *slog.Logger, assignments healthcare.AssignmentService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := decodeObject(w, r)
+		body, err := decodeObject(w, r, "patient", "doctor")
 		if err != nil {
 			writeError(w, r, logger, err)
 			return

@@ -28,25 +28,25 @@ type tokenPairResponse struct {
 
 func handleRegister(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := decodeObject(w, r)
+		body, err := decodeObject(w, r, "username", "email", "password", "first_name", "last_name")
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
 		var reg healthcare.Registration
-		if v := body.str("username", true, false, true); v != nil {
+		if v := body.str("username", required); v != nil {
 			reg.Username = *v
 		}
-		if v := body.str("email", true, false, true); v != nil {
+		if v := body.str("email", required); v != nil {
 			reg.Email = *v
 		}
-		if v := body.str("password", true, false, false); v != nil {
+		if v := body.str("password", required|keepSpaces); v != nil {
 			reg.Password = *v
 		}
-		if v := body.str("first_name", false, true, true); v != nil {
+		if v := body.str("first_name", allowBlank); v != nil {
 			reg.FirstName = *v
 		}
-		if v := body.str("last_name", false, true, true); v != nil {
+		if v := body.str("last_name", allowBlank); v != nil {
 			reg.LastName = *v
 		}
 		if err := body.err(); err != nil {
@@ -64,13 +64,13 @@ func handleRegister(logger *slog.Logger, auth healthcare.AuthService) http.Handl
 
 func handleLogin(logger *slog.Logger, auth healthcare.AuthService, metrics Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := decodeObject(w, r)
+		body, err := decodeObject(w, r, "username", "password")
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
-		username := body.str("username", true, false, true)
-		password := body.str("password", true, false, false)
+		username := body.str("username", required)
+		password := body.str("password", required|keepSpaces)
 		if err := body.err(); err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -95,11 +95,11 @@ func handleLogin(logger *slog.Logger, auth healthcare.AuthService, metrics Metri
 
 // readRefresh reads the {refresh} body of refresh and logout.
 func readRefresh(w http.ResponseWriter, r *http.Request) (string, error) {
-	body, err := decodeObject(w, r)
+	body, err := decodeObject(w, r, "refresh")
 	if err != nil {
 		return "", err
 	}
-	refresh := body.str("refresh", true, false, true)
+	refresh := body.str("refresh", required)
 	if err := body.err(); err != nil {
 		return "", err
 	}
@@ -139,13 +139,13 @@ func handleLogout(logger *slog.Logger, auth healthcare.AuthService) http.Handler
 
 func handlePasswordChange(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := decodeObject(w, r)
+		body, err := decodeObject(w, r, "old_password", "new_password")
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
-		oldPassword := body.str("old_password", true, false, false)
-		newPassword := body.str("new_password", true, false, false)
+		oldPassword := body.str("old_password", required|keepSpaces)
+		newPassword := body.str("new_password", required|keepSpaces)
 		if err := body.err(); err != nil {
 			writeError(w, r, logger, err)
 			return

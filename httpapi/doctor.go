@@ -22,12 +22,19 @@ func toDoctorResponse(d *healthcare.Doctor) doctorResponse {
 		Specialization: d.Specialization, CreatedAt: jsonTime(d.CreatedAt), UpdatedAt: jsonTime(d.UpdatedAt)}
 }
 
+// doctorFields are the writable fields of a doctor.
+var doctorFields = []string{"first_name", "last_name", "email", "specialization"}
+
 func readDoctorUpdate(body *object, partial bool) healthcare.DoctorUpdate {
+	var req strOpt
+	if !partial {
+		req = required
+	}
 	return healthcare.DoctorUpdate{
-		FirstName:      body.str("first_name", !partial, false, true),
-		LastName:       body.str("last_name", !partial, false, true),
-		Email:          body.str("email", !partial, false, true),
-		Specialization: body.str("specialization", !partial, false, true),
+		FirstName:      body.str("first_name", req),
+		LastName:       body.str("last_name", req),
+		Email:          body.str("email", req),
+		Specialization: body.str("specialization", req),
 	}
 }
 
@@ -69,7 +76,7 @@ func handleDoctorGet(logger *slog.Logger, doctors healthcare.DoctorService) http
 
 func handleDoctorCreate(logger *slog.Logger, doctors healthcare.DoctorService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := decodeObject(w, r)
+		body, err := decodeObject(w, r, doctorFields...)
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -96,7 +103,7 @@ func handleDoctorUpdate(logger *slog.Logger, doctors healthcare.DoctorService, p
 			writeError(w, r, logger, err)
 			return
 		}
-		body, err := decodeObject(w, r)
+		body, err := decodeObject(w, r, doctorFields...)
 		if err != nil {
 			writeError(w, r, logger, err)
 			return

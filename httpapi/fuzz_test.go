@@ -11,12 +11,14 @@ import (
 )
 
 // FuzzDecodeObject: any body yields an object or a contract error, never a
-// panic, and every field read records DRF's messages, never a NUL.
+// panic, costs at most a fixed multiple of its size in allocations, and
+// every field read records DRF's messages, never a NUL.
 func FuzzDecodeObject(f *testing.F) {
 	for _, seed := range []string{
 		`{"first_name": "Jon", "dob": "1990-01-01", "patient": 7, "doctor": "8"}`,
 		`{"notes": "\u0000", "dob": 19900101, "patient": 1.5e300}`,
 		`[1,2]`, `{"a": {"b": [null]}}`, `{} {}`, "", `{"dob": "0000-01-01", "patient": "-1"}`,
+		`{"notes": "a", "notes": "b", "n\u006ftes": "c"}`, "{\"first_name\": \"\xff\"}", `{"a":[[[[[[1]]]]]]}`,
 	} {
 		f.Add(seed, "application/json")
 	}
@@ -24,7 +26,14 @@ func FuzzDecodeObject(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body, contentType string) {
 		r := httptest.NewRequest("POST", "/api/patients/", strings.NewReader(body))
 		r.Header.Set("Content-Type", contentType)
-		o, err := decodeObject(httptest.NewRecorder(), r)
+		w := httptest.NewRecorder()
+		var (
+			o   *object
+			err error
+		)
+		if n := allocated(func() { o, err = decodeObject(w, r, "first_name", "notes", "email", "dob", "patient") }); n > maxDecodeAlloc(body) {
+			t.Fatalf("reading %d bytes allocated %d, over %d", len(body), n, maxDecodeAlloc(body))
+		}
 		if err != nil {
 			switch code := healthcare.ErrorCode(err); code {
 			case eParse, eUnsupportedMedia, eTooLarge:
@@ -34,11 +43,11 @@ func FuzzDecodeObject(f *testing.F) {
 			return
 		}
 		for _, key := range []string{"first_name", "notes", "email"} {
-			if s := o.str(key, false, true, true); s != nil && strings.ContainsRune(*s, 0) {
+			if s := o.str(key, allowBlank); s != nil && strings.ContainsRune(*s, 0) {
 				t.Fatalf("str(%s) let a NUL through", key)
 			}
 		}
-		if d := o.date("dob", false); d != nil && d.Year() < 1 {
+		if d := o.date("dob", 0); d != nil && d.Year() < 1 {
 			t.Fatalf("date(dob) = %v", d)
 		}
 		if id := o.pk("patient"); id < 0 || (id == 0 && len(o.errs["patient"]) == 0) {

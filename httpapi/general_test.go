@@ -34,6 +34,10 @@ func TestBodyErrors(t *testing.T) {
 			{"JSON array", `[1, 2]`, "application/json", 400, "parse_error"},
 			{"JSON string", `"hello"`, "application/json", 400, "parse_error"},
 			{"trailing data", `{} {}`, "application/json", 400, "parse_error"},
+			// RFC 8259: JSON is UTF-8; invalid bytes are refused, never replaced.
+			{"invalid UTF-8 in a field", "{\"first_name\": \"\xff\xfe\", \"last_name\": \"Doe\", \"email\": \"u@example.com\", \"dob\": \"1990-01-01\"}", "application/json", 400, "parse_error"},
+			{"invalid UTF-8 elsewhere", "{\"first_name\": \"Jon\", \"last_name\": \"Doe\", \"email\": \"u@example.com\", \"dob\": \"1990-01-01\", \"x\": \"\xc3\"}", "application/json", 400, "parse_error"},
+			{"nested too deeply", `{"first_name": "Jon", "x": ` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, "application/json", 400, "parse_error"},
 			{"text body", `first_name=Jon`, "text/plain", 415, "unsupported_media_type"},
 			{"form body", `first_name=Jon`, "application/x-www-form-urlencoded", 415, "unsupported_media_type"},
 			{"over 1 MiB", `{"notes": "` + strings.Repeat("a", 1<<20) + `"}`, "application/json", 413, "request_too_large"},

@@ -165,7 +165,7 @@ func withAccessLog(logger *slog.Logger, metrics Metrics, next http.Handler) http
 		metrics.Request(route, r.Method, rec.status, d)
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", info.RequestID),
-			slog.String("method", r.Method),
+			slog.String("method", truncate(r.Method, 16)), // a client may invent a long one
 			slog.String("route", route),
 			slog.Int("status", rec.status),
 			slog.Duration("duration", d),
@@ -280,5 +280,38 @@ func requireUser(logger *slog.Logger, next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// smallBody is the size up to which a request body is read without taking
+// a slot of withBodyGate: real requests are a few hundred bytes.
+const smallBody = 64 << 10
+
+// withBodyGate lets at most slots requests with a large body (over
+// smallBody, or of unannounced length) be served at once; others wait up to
+// wait, then get 503. Reading a body costs memory in proportion to it before
+// anybody is authenticated, so the number of large ones is what bounds it.
+// A body announced over MaxBodyBytes passes: it is refused unread.
+func withBodyGate(logger *slog.Logger, slots int, wait time.Duration, next http.Handler) http.Handler {
+	gate := make(chan struct{}, slots)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := r.ContentLength
+		large := n > smallBody || (n < 0 && r.Body != http.NoBody)
+		if !large || n > MaxBodyBytes {
+			next.ServeHTTP(w, r)
+			return
+		}
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case gate <- struct{}{}:
+			defer func() { <-gate }()
+			next.ServeHTTP(w, r)
+		case <-timer.C:
+			writeError(w, r, logger, &healthcare.Error{Code: healthcare.EUNAVAILABLE, RetryAfter: time.Second,
+				Message: "The server is busy reading other large requests; try again shortly."})
+		case <-r.Context().Done():
+			writeError(w, r, logger, r.Context().Err())
+		}
 	})
 }

@@ -1,9 +1,15 @@
 package httpapi
 
 import (
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/clinicapi/healthcare"
 )
 
 func TestClientAddr(t *testing.T) {
@@ -31,5 +37,56 @@ func TestClientAddr(t *testing.T) {
 				t.Errorf("clientAddr(%s, XFF %q) = %s, want %s", tt.remote, tt.xff, got, tt.want)
 			}
 		})
+	}
+}
+
+// Large bodies take a slot each; when the slots are held, the next waits
+// and then gets 503 with Retry-After, while small bodies never wait.
+func TestBodyGate(t *testing.T) {
+	release := make(chan struct{})
+	held := make(chan struct{}, 1)
+	h := withBodyGate(slog.New(slog.DiscardHandler), 1, 50*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > smallBody {
+			held <- struct{}{}
+			<-release // a large body still being read
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	large := func() *http.Request {
+		r := httptest.NewRequest("POST", "/api/auth/login", strings.NewReader(strings.Repeat("x", smallBody+1)))
+		r = r.WithContext(healthcare.NewContextWithRequestInfo(r.Context(), healthcare.RequestInfo{RequestID: "t"}))
+		return r
+	}
+	first := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() { h.ServeHTTP(first, large()); close(done) }()
+	<-held
+	second := httptest.NewRecorder()
+	h.ServeHTTP(second, large())
+	if second.Code != http.StatusServiceUnavailable || second.Header().Get("Retry-After") == "" {
+		t.Errorf("large body while the slot is held: %d, Retry-After %q; want 503 with Retry-After", second.Code, second.Header().Get("Retry-After"))
+	}
+	small := httptest.NewRecorder()
+	h.ServeHTTP(small, httptest.NewRequest("POST", "/api/auth/login", strings.NewReader(`{}`)))
+	if small.Code != http.StatusNoContent {
+		t.Errorf("small body while the slot is held: %d, want 204", small.Code)
+	}
+	chunked := httptest.NewRequest("POST", "/api/auth/login", strings.NewReader(`{}`))
+	chunked.ContentLength = -1
+	unknown := httptest.NewRecorder()
+	h.ServeHTTP(unknown, chunked)
+	if unknown.Code != http.StatusServiceUnavailable {
+		t.Errorf("body of unannounced length while the slot is held: %d, want 503", unknown.Code)
+	}
+	close(release)
+	<-done
+	if first.Code != http.StatusNoContent {
+		t.Errorf("the request holding the slot: %d, want 204", first.Code)
+	}
+	third := httptest.NewRecorder()
+	h.ServeHTTP(third, large())
+	// held has room again: the handler does not block on it before release.
+	if third.Code != http.StatusNoContent {
+		t.Errorf("large body once the slot is free: %d, want 204", third.Code)
 	}
 }

@@ -26,15 +26,23 @@ func toPatientResponse(p *healthcare.Patient) patientResponse {
 		DOB: p.DOB.Format(time.DateOnly), Notes: p.Notes, CreatedAt: jsonTime(p.CreatedAt), UpdatedAt: jsonTime(p.UpdatedAt)}
 }
 
+// patientFields are the writable fields of a patient; nothing else in a
+// body is read.
+var patientFields = []string{"first_name", "last_name", "email", "dob", "notes"}
+
 // readPatientUpdate reads the writable fields; every one but notes is
-// required unless partial (PATCH). Nothing else in the body is looked at.
+// required unless partial (PATCH).
 func readPatientUpdate(body *object, partial bool) healthcare.PatientUpdate {
+	var req strOpt
+	if !partial {
+		req = required
+	}
 	return healthcare.PatientUpdate{
-		FirstName: body.str("first_name", !partial, false, true),
-		LastName:  body.str("last_name", !partial, false, true),
-		Email:     body.str("email", !partial, false, true),
-		DOB:       body.date("dob", !partial),
-		Notes:     body.str("notes", false, true, true),
+		FirstName: body.str("first_name", req),
+		LastName:  body.str("last_name", req),
+		Email:     body.str("email", req),
+		DOB:       body.date("dob", req),
+		Notes:     body.str("notes", allowBlank),
 	}
 }
 
@@ -95,7 +103,7 @@ func handlePatientsList(logger *slog.Logger, patients healthcare.PatientService)
 
 func handlePatientCreate(logger *slog.Logger, patients healthcare.PatientService) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := decodeObject(w, r)
+		body, err := decodeObject(w, r, patientFields...)
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -140,7 +148,7 @@ func handlePatientUpdate(logger *slog.Logger, patients healthcare.PatientService
 			writeError(w, r, logger, err)
 			return
 		}
-		body, err := decodeObject(w, r)
+		body, err := decodeObject(w, r, patientFields...)
 		if err != nil {
 			writeError(w, r, logger, err)
 			return

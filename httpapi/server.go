@@ -49,9 +49,13 @@ type Services struct {
 	Ready func(ctx context.Context) error
 }
 
+// largeBodySlots is how many requests with a large body are served at
+// once: each may hold a few MiB while its body is read and parsed.
+const largeBodySlots = 8
+
 // NewServer returns the API's handler: the routes of routes.go behind
 // request id → recover → access log → security headers → deadline → host
-// check → CORS → authentication.
+// check → CORS → large-body gate → authentication.
 func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	if svc.Metrics == nil {
 		svc.Metrics = nopMetrics{}
@@ -60,6 +64,7 @@ func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	addRoutes(mux, logger, cfg, svc)
 	var h http.Handler = &router{mux: mux, logger: logger}
 	h = withAuthentication(svc.Auth, logger, h)
+	h = withBodyGate(logger, largeBodySlots, 2*time.Second, h)
 	h = withCORS(logger, normalizeOrigins(cfg.CORSAllowedOrigins), h)
 	h = withAllowedHosts(logger, cfg.AllowedHosts, h)
 	h = withTimeout(cfg.RequestTimeout, h)

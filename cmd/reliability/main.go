@@ -3,6 +3,7 @@
 //
 //	reliability -bin ./healthcare shutdown   SIGTERM under a steady mixed load
 //	reliability -bin ./healthcare pgrestart  PostgreSQL restarted (fast, then immediate) under a write load
+//	reliability -bin ./healthcare hostile    the worst bodies anonymous clients can send, in bursts
 //
 // It exits non-zero if a scenario breaks a promise; scripts/reliability
 // builds the binary and runs both.
@@ -43,8 +44,10 @@ func main() {
 		err = shutdownUnderLoad(ctx, *bin, *pgHost, *pgPort)
 	case "pgrestart":
 		err = restartUnderLoad(ctx, *bin)
+	case "hostile":
+		err = hostile(ctx, *bin)
 	default:
-		err = errors.New("usage: reliability [-bin PATH] shutdown|pgrestart")
+		err = errors.New("usage: reliability [-bin PATH] shutdown|pgrestart|hostile")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)

@@ -1,0 +1,331 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = 1 << 20
+
+// decodeObject reads a JSON object body and keeps the members named in
+// keys, each as its raw JSON; the rest are skipped as they stream by, never
+// held. So a body costs a few kilobytes of buffer plus the values the route
+// reads, however many members it has. Keys are matched exactly, unlike
+// encoding/json's case-insensitive struct matching, so "OWNER" or "Id" can
+// never reach a field. A repeated key keeps its last value, as Python's
+// json module does. Invalid UTF-8 is a parse error (RFC 8259), never
+// replaced.
+func decodeObject(w http.ResponseWriter, r *http.Request, keys ...string) (*object, error) {
+	if r.ContentLength > MaxBodyBytes {
+		return nil, errTooLarge()
+	}
+	o := &object{raw: make(map[string]jsontext.Value, len(keys)), errs: healthcare.FieldErrors{}}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" && r.ContentLength == 0 {
+		return o, nil // no body at all: DRF's empty data
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return nil, errorf(eUnsupportedMedia, fmt.Sprintf("Unsupported media type %q in request.", ct))
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	// Over a bytes.Buffer the decoder reads the body in place.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(body),
+		jsontext.AllowDuplicateNames(true)) // no set of every name seen
+	switch tok, err := dec.ReadToken(); {
+	case errors.Is(err, io.EOF):
+		return o, nil // an empty body: no fields
+	case err != nil:
+		return nil, parseError(err)
+	case tok.Kind() != '{':
+		return nil, errorf(eParse, "JSON parse error - expected a JSON object")
+	}
+	for dec.PeekKind() == '"' {
+		name, err := dec.ReadValue()
+		if err != nil {
+			return nil, parseError(err)
+		}
+		if i := wanted(name, keys); i >= 0 {
+			v, err := dec.ReadValue()
+			if err != nil {
+				return nil, parseError(err)
+			}
+			o.raw[keys[i]] = v.Clone() // v is valid only until the next read
+		} else if err := skipValue(dec); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil { // '}', or what stands in its place
+		return nil, parseError(err)
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		if err == nil {
+			return nil, errorf(eParse, "JSON parse error - unexpected data after the JSON object")
+		}
+		return nil, parseError(err)
+	}
+	return o, nil
+}
+
+// readBody reads the whole body, into a buffer of its announced size when
+// it has one.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if r.ContentLength < 0 {
+		b, err := io.ReadAll(body)
+		if err != nil {
+			return nil, parseError(err)
+		}
+		return b, nil
+	}
+	b := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, b); err != nil {
+		return nil, parseError(err)
+	}
+	return b, nil
+}
+
+// maxDepth is the deepest nesting accepted in a body. No field of the API
+// nests at all; the decoder's own limit, 10,000, costs a stack of that size.
+const maxDepth = 32
+
+// skipValue skips the next value, refusing one nested over maxDepth.
+func skipValue(dec *jsontext.Decoder) error {
+	if k := dec.PeekKind(); k != '{' && k != '[' {
+		if err := dec.SkipValue(); err != nil {
+			return parseError(err)
+		}
+		return nil
+	}
+	depth := dec.StackDepth()
+	for {
+		if _, err := dec.ReadToken(); err != nil {
+			return parseError(err)
+		}
+		switch d := dec.StackDepth(); {
+		case d > maxDepth:
+			return errorf(eParse, fmt.Sprintf("JSON parse error - nested deeper than %d levels", maxDepth))
+		case d <= depth:
+			return nil
+		}
+	}
+}
+
+// wanted returns the index in keys of a member's quoted name, or -1. A name
+// without escapes is compared in place, so skipping a member allocates
+// nothing.
+func wanted(quoted jsontext.Value, keys []string) int {
+	name := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(name, '\\') >= 0 {
+		unquoted, err := jsontext.AppendUnquote(nil, quoted)
+		if err != nil {
+			return -1
+		}
+		name = unquoted
+	}
+	for i, k := range keys {
+		if string(name) == k {
+			return i
+		}
+	}
+	return -1
+}
+
+func errTooLarge() error {
+	return errorf(eTooLarge, fmt.Sprintf("Request body exceeds %d bytes.", MaxBodyBytes))
+}
+
+// parseError is the contract's parse error for what the decoder reported:
+// the body was too large, could not be read, or is not JSON.
+func parseError(err error) error {
+	var maxErr *http.MaxBytesError
+	var syn *jsontext.SyntacticError
+	switch {
+	case errors.As(err, &maxErr):
+		return errTooLarge()
+	case errors.As(err, &syn):
+		return errorf(eParse, fmt.Sprintf("JSON parse error - %v (at byte %d)", syn.Err, syn.ByteOffset))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return errorf(eParse, "JSON parse error - unexpected end of JSON input")
+	}
+	return errorf(eParse, "JSON parse error - could not read the request body")
+}
+
+// object is the members of a JSON object that a route reads, each read
+// recording DRF's message when the value is missing or of a wrong type.
+type object struct {
+	raw  map[string]jsontext.Value
+	errs healthcare.FieldErrors
+}
+
+// strOpt says how a string field is read.
+type strOpt uint8
+
+const (
+	required   strOpt = 1 << iota // a missing field is an error
+	allowBlank                    // "" is a value, not an error
+	keepSpaces                    // not trimmed: a password's spaces are part of it
+)
+
+// str reads a string field. Numbers are taken as their text, as DRF's
+// CharField does; leading and trailing spaces are trimmed unless keepSpaces.
+func (o *object) str(key string, opt strOpt) *string {
+	raw, ok := o.raw[key]
+	if !ok {
+		if opt&required != 0 {
+			o.errs.Add(key, healthcare.MsgRequired)
+		}
+		return nil
+	}
+	var s string
+	switch raw.Kind() {
+	case 'n':
+		o.errs.Add(key, healthcare.MsgNull)
+		return nil
+	case '"':
+		s = unquote(raw)
+	case '0':
+		s = string(raw)
+	default:
+		o.errs.Add(key, healthcare.MsgNotString)
+		return nil
+	}
+	if strings.ContainsRune(s, 0) {
+		// PostgreSQL cannot store NUL in text; refuse it on both engines.
+		o.errs.Add(key, healthcare.MsgNullCharacters)
+		return nil
+	}
+	if opt&keepSpaces == 0 {
+		s = strings.TrimSpace(s)
+	}
+	if s == "" && opt&allowBlank == 0 {
+		o.errs.Add(key, healthcare.MsgBlank)
+		return nil
+	}
+	return &s
+}
+
+// date reads a YYYY-MM-DD field.
+func (o *object) date(key string, opt strOpt) *time.Time {
+	raw, ok := o.raw[key]
+	if !ok {
+		if opt&required != 0 {
+			o.errs.Add(key, healthcare.MsgRequired)
+		}
+		return nil
+	}
+	var s string
+	switch raw.Kind() {
+	case 'n':
+		o.errs.Add(key, healthcare.MsgNull)
+		return nil
+	case '"':
+		s = unquote(raw)
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || t.Year() < 1 {
+		o.errs.Add(key, healthcare.MsgDateFormat)
+		return nil
+	}
+	return &t
+}
+
+// pk reads a primary key: a positive integer, or a string holding one. The
+// value's type is told by its first byte, so a huge array costs nothing to
+// refuse.
+func (o *object) pk(key string) int64 {
+	raw, ok := o.raw[key]
+	if !ok {
+		o.errs.Add(key, healthcare.MsgRequired)
+		return 0
+	}
+	var text string
+	switch raw.Kind() {
+	case 'n':
+		o.errs.Add(key, healthcare.MsgNull)
+		return 0
+	case '"':
+		if text = strings.TrimSpace(unquote(raw)); text == "" {
+			// DRF treats an empty string as no value at all.
+			o.errs.Add(key, healthcare.MsgNull)
+			return 0
+		}
+		if _, err := strconv.ParseInt(text, 10, 64); err != nil && !isDigits(text) {
+			o.errs.Add(key, "Incorrect type. Expected pk value, received str.")
+			return 0
+		}
+	case '0':
+		x, err := strconv.ParseFloat(string(raw), 64)
+		// 59.0 names row 59, as a Django lookup would; 59.5 names none.
+		if err != nil || x != float64(int64(x)) {
+			o.errs.Add(key, fmt.Sprintf("Invalid pk \"%s\" - object does not exist.", truncate(string(raw), 32)))
+			return 0
+		}
+		text = strconv.FormatInt(int64(x), 10)
+	default:
+		o.errs.Add(key, fmt.Sprintf("Incorrect type. Expected pk value, received %s.", jsonTypeName(raw.Kind())))
+		return 0
+	}
+	id, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || id <= 0 {
+		o.errs.Add(key, fmt.Sprintf("Invalid pk \"%s\" - object does not exist.", truncate(text, 32)))
+		return 0
+	}
+	return id
+}
+
+// unquote returns the text of a JSON string the decoder has validated.
+func unquote(v jsontext.Value) string {
+	b, _ := jsontext.AppendUnquote(nil, v)
+	return string(b)
+}
+
+func isDigits(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonTypeName names a JSON value's kind as DRF's messages name Python's types.
+func jsonTypeName(k jsontext.Kind) string {
+	switch k {
+	case 't', 'f':
+		return "bool"
+	case '[':
+		return "list"
+	case '{':
+		return "dict"
+	}
+	return "str"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// err returns the recorded problems, or nil.
+func (o *object) err() error { return o.errs.Err() }
