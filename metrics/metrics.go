@@ -61,10 +61,32 @@ func New() *Metrics {
 	return m
 }
 
-// Request counts one finished request.
+// Request counts one finished request. Every label takes its value from a
+// small fixed set, never from the client unbounded: the route is a pattern
+// of the server's own, and other methods and statuses are each one value.
 func (m *Metrics) Request(route, method string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	method = MethodLabel(method)
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
 	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// MethodLabel is the method's label value: itself for the methods of
+// RFC 9110 and PATCH, "other" for anything else a client may invent.
+func MethodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
+}
+
+// statusLabel is a status code's label value; one outside 100–599 is "other".
+func statusLabel(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status)
 }
 
 // InFlight moves the in-flight gauge.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -17,8 +18,21 @@ import (
 )
 
 func TestMetrics(t *testing.T) {
-	base, _, _ := startServer(t, map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t)})
+	for _, engine := range sqlstoretest.Engines {
+		t.Run(engine, func(t *testing.T) { testMetrics(t, sqlstoretest.URL(t, engine)) })
+	}
+}
+
+func testMetrics(t *testing.T, url string) {
+	base, _, _ := startServer(t, map[string]string{"DATABASE_URL": url, "SECRET_KEY": "metrics-test-key-metrics-test-key-0123"})
 	c := client{t: t, base: base}
+	// Invented methods must not each become a label value.
+	for i := range 300 {
+		req, _ := http.NewRequest(fmt.Sprintf("XQWERTY%d", i), base+"/api/patients/", nil)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}
 	c.call("POST", "/api/auth/register/", "", map[string]any{"username": "m", "email": "m@example.com", "password": "c0rrect-h0rse-battery"}, 201)
 	tok := c.call("POST", "/api/auth/login/", "", map[string]any{"username": "m", "password": "c0rrect-h0rse-battery"}, 200)
 	c.call("POST", "/api/auth/login/", "", map[string]any{"username": "m", "password": "wrong-password-x"}, 401)
@@ -49,6 +63,9 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(text, "/api/patients/"+itoa64(p["id"])) {
 		t.Error("/metrics names a raw path with an id")
+	}
+	if strings.Contains(text, "XQWERTY") || !strings.Contains(text, `method="other"`) {
+		t.Error(`/metrics has a client's invented method as a label value, or no method="other"`)
 	}
 }
 
