@@ -182,3 +182,30 @@ func containsID(list any, id int64) bool {
 }
 
 func equalJSON(a, b any) bool { return string(mustJSON(a)) == string(mustJSON(b)) }
+
+// A failed login on somebody else's account, sent with one's own token, is
+// seen by that account's owner and by staff, never by the sender: the
+// answer is the same 401 for every name, and the audit trail must not tell
+// the sender more. The same for an email, and for a name of no account.
+func TestAuditLoginFailureHidesOtherAccounts(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		a, b, staff := e.newUser(), e.newUser(), e.newStaff()
+		var probes []*response
+		for _, name := range []string{b.Username, b.Username + "@example.com", "nobody-at-all"} {
+			probes = append(probes, e.do(req{method: "POST", path: "/api/auth/login/", token: a.Access,
+				body: map[string]any{"username": name, "password": "wrong-password-1"}}).expect(t, 401))
+		}
+		for _, ev := range e.auditEvents(a, "action=auth.login_failed") {
+			t.Errorf("the sender sees a failed login in its audit trail: %v", ev)
+		}
+		for _, res := range probes[:2] {
+			ev := eventFor(t, e.auditEvents(b, "action=auth.login_failed"), res)
+			if ev["actor"] != nil || ev["object_id"] != num(b.ID) {
+				t.Errorf("the account's owner sees %v, want actor null and object_id %d", ev, b.ID)
+			}
+		}
+		for _, res := range probes {
+			eventFor(t, e.auditEvents(staff, "action=auth.login_failed"), res)
+		}
+	})
+}

@@ -13,13 +13,20 @@ type handler interface {
 
 // addRoutes is the whole API surface. Patterns have no trailing slash; the
 // router strips one from every request. openapi.json documents each one.
+//
+// A route authenticates only if wrapped: open routes take a token if one is
+// sent (and refuse a bad one, as DRF does), auth routes require one. The
+// routes that hand out or take back tokens read no access token at all, as
+// simplejwt's views and the Django design's register view do, so an access
+// token sent along with a login can never make its holder the login's actor.
 func addRoutes(mux handler, logger *slog.Logger, cfg Config, svc Services) {
-	auth := func(h http.Handler) http.Handler { return requireUser(logger, h) }
+	open := func(h http.Handler) http.Handler { return authenticate(svc.Auth, logger, h) }
+	auth := func(h http.Handler) http.Handler { return open(requireUser(logger, h)) }
 	authLimited := func(h http.Handler) http.Handler {
 		return throttled(logger, svc.Metrics, svc.Throttle, cfg.AuthLimit, "auth", byClientAddr("auth"), h)
 	}
 	doctorWrite := func(h http.Handler) http.Handler {
-		return requireUser(logger, throttled(logger, svc.Metrics, svc.Throttle, cfg.DoctorWriteLimit, "doctor_write", byUser("doctor_write"), h))
+		return auth(throttled(logger, svc.Metrics, svc.Throttle, cfg.DoctorWriteLimit, "doctor_write", byUser("doctor_write"), h))
 	}
 
 	mux.Handle("POST /api/auth/register", authLimited(handleRegister(logger, svc.Auth)))
@@ -37,9 +44,9 @@ func addRoutes(mux handler, logger *slog.Logger, cfg Config, svc Services) {
 	mux.Handle("DELETE /api/patients/{id}", auth(handlePatientDelete(logger, svc.Patients)))
 	mux.Handle("GET /api/patients/{id}/doctors", auth(handlePatientDoctors(logger, svc.Assignments)))
 
-	mux.Handle("GET /api/doctors", handleDoctorsList(logger, svc.Doctors))
+	mux.Handle("GET /api/doctors", open(handleDoctorsList(logger, svc.Doctors)))
 	mux.Handle("POST /api/doctors", doctorWrite(handleDoctorCreate(logger, svc.Doctors)))
-	mux.Handle("GET /api/doctors/{id}", handleDoctorGet(logger, svc.Doctors))
+	mux.Handle("GET /api/doctors/{id}", open(handleDoctorGet(logger, svc.Doctors)))
 	mux.Handle("PUT /api/doctors/{id}", doctorWrite(handleDoctorUpdate(logger, svc.Doctors, false)))
 	mux.Handle("PATCH /api/doctors/{id}", doctorWrite(handleDoctorUpdate(logger, svc.Doctors, true)))
 	mux.Handle("DELETE /api/doctors/{id}", doctorWrite(handleDoctorDelete(logger, svc.Doctors)))

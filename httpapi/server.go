@@ -55,7 +55,7 @@ const largeBodySlots = 8
 
 // NewServer returns the API's handler: the routes of routes.go behind
 // request id → recover → access log → security headers → deadline → host
-// check → CORS → large-body gate → authentication.
+// check → CORS → large-body gate; routes.go adds authentication per route.
 func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	if svc.Metrics == nil {
 		svc.Metrics = nopMetrics{}
@@ -63,7 +63,6 @@ func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, cfg, svc)
 	var h http.Handler = &router{mux: mux, logger: logger}
-	h = withAuthentication(svc.Auth, logger, h)
 	h = withBodyGate(logger, largeBodySlots, 2*time.Second, h)
 	h = withCORS(logger, normalizeOrigins(cfg.CORSAllowedOrigins), h)
 	h = withAllowedHosts(logger, cfg.AllowedHosts, h)

@@ -106,6 +106,10 @@ func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration,
 // Login issues a token pair for an active account's credentials.
 func (s *AuthService) Login(ctx context.Context, login, password string) (*healthcare.TokenPair, error) {
 	failed := newEvent(ctx, healthcare.ActionLoginFailed, "user", 0)
+	// A login has no actor until it succeeds, whatever else the request
+	// carried: an actor would see in its own audit trail which names are
+	// accounts, which the answer hides.
+	failed.ActorID = 0
 	failed.SubjectHash = s.db.subjectHash(login)
 	// Every attempt counts before the password is looked at, so a burst of
 	// concurrent guesses cannot all pass a check made before any counted.
