@@ -30,8 +30,10 @@ func UserIDFromContext(ctx context.Context) int64 {
 
 // RequestInfo describes the request behind a call, for the audit trail.
 type RequestInfo struct {
-	RequestID  string
+	RequestID  string // the server's own, or a trusted proxy's
 	ClientAddr string
+	// ClientRequestID is the id a client sent, kept for the logs only.
+	ClientRequestID string
 }
 
 // NewContextWithRequestInfo returns ctx carrying info.

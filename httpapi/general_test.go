@@ -2,9 +2,14 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/clinicapi/healthcare"
+	"github.com/clinicapi/healthcare/httpapi"
+	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
 )
 
 func TestTrailingSlashOptional(t *testing.T) {
@@ -120,17 +125,62 @@ func TestUnknownRouteIsJSON404(t *testing.T) {
 	})
 }
 
+// The request id is the server's own unless a trusted proxy names it: a
+// client cannot choose what the audit trail records, nor give two requests
+// one id.
 func TestRequestID(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
-		res := e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"X-Request-ID": "abc-123"}})
-		if got := res.Header.Get("X-Request-ID"); got != "abc-123" {
-			t.Errorf("X-Request-ID = %q, want the client's abc-123", got)
+		u := e.newUser()
+		p := e.newPatient(u, nil)
+		chosen := "Jane.Doe.1980-01-01"
+		var ids []string
+		for range 2 {
+			res := e.do(req{method: "GET", path: "/api/patients/" + itoa(p) + "/", token: u.Access,
+				header: map[string]string{"X-Request-ID": chosen}}).expect(t, 200)
+			id := res.Header.Get("X-Request-ID")
+			if id == chosen || len(id) != 32 {
+				t.Errorf("X-Request-ID = %q, want the server's own", id)
+			}
+			eventFor(t, e.auditEvents(u, "action=patient.read"), res)
+			ids = append(ids, id)
 		}
-		res = e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"X-Request-ID": "bad id\" <script>"}})
-		if got := res.Header.Get("X-Request-ID"); got == "" || strings.ContainsAny(got, " <\"") {
-			t.Errorf("X-Request-ID = %q, want a fresh safe id", got)
+		if ids[0] == ids[1] {
+			t.Errorf("two requests got one id %s", ids[0])
+		}
+		for _, ev := range e.auditEvents(u, "") {
+			if ev["request_id"] == chosen {
+				t.Errorf("the audit trail records the client's id: %v", ev)
+			}
+		}
+		if e.balancer == "" {
+			if !strings.Contains(e.logs.String(), `"client_request_id":"`+chosen+`"`) {
+				t.Errorf("the access log does not keep the client's id beside ours")
+			}
+			res := e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"X-Request-ID": "bad id\" <script>"}})
+			if got := res.Header.Get("X-Request-ID"); got == "" || strings.ContainsAny(got, " <\"") {
+				t.Errorf("X-Request-ID = %q, want a fresh safe id", got)
+			}
 		}
 	})
+}
+
+// A trusted proxy's request id is the request's id.
+func TestRequestIDFromTrustedProxy(t *testing.T) {
+	for _, engine := range sqlstoretest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvWith(t, sqlstoretest.Open(t, sqlstoretest.URL(t, engine)),
+				httpapi.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}, healthcare.Limit{})
+			res := e.do(req{method: "GET", path: "/api/doctors/", remote: "10.1.2.3:5000", header: map[string]string{"X-Request-ID": "proxy-id-1"}})
+			if got := res.Header.Get("X-Request-ID"); got != "proxy-id-1" {
+				t.Errorf("X-Request-ID = %q through a trusted proxy, want proxy-id-1", got)
+			}
+			res = e.do(req{method: "GET", path: "/api/doctors/", remote: "192.0.2.9:5000", header: map[string]string{"X-Request-ID": "proxy-id-1"}})
+			if got := res.Header.Get("X-Request-ID"); got == "proxy-id-1" {
+				t.Errorf("X-Request-ID = %q from an untrusted client, want the server's own", got)
+			}
+		})
+	}
 }
 
 func TestAllowedHosts(t *testing.T) {

@@ -15,18 +15,26 @@ import (
 	"github.com/clinicapi/healthcare"
 )
 
-// withRequestID gives every request an id, taken from a well-formed
-// X-Request-ID header or made here, and echoes it on the response.
+// withRequestID gives every request an id of the server's own, echoed on
+// the response and written to the logs and the audit trail. Only a trusted
+// proxy names the id instead (nginx's $request_id, say): a client could
+// otherwise choose what the audit trail records, or give two requests one
+// id. A client's own well-formed id is kept beside ours, for the logs.
 func withRequestID(trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-ID")
-		if !validRequestID(id) {
+		sent := r.Header.Get("X-Request-ID")
+		if !validRequestID(sent) {
+			sent = ""
+		}
+		info := healthcare.RequestInfo{ClientAddr: clientAddr(r, trusted)}
+		if sent != "" && fromTrustedProxy(r, trusted) {
+			info.RequestID = sent
+		} else {
 			var b [16]byte
 			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+			info.RequestID, info.ClientRequestID = hex.EncodeToString(b[:]), sent
 		}
-		w.Header().Set("X-Request-ID", id)
-		info := healthcare.RequestInfo{RequestID: id, ClientAddr: clientAddr(r, trusted)}
+		w.Header().Set("X-Request-ID", info.RequestID)
 		next.ServeHTTP(w, r.WithContext(healthcare.NewContextWithRequestInfo(r.Context(), info)))
 	})
 }
@@ -68,6 +76,12 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 		}
 	}
 	return client.String()
+}
+
+// fromTrustedProxy reports whether the connection comes from a trusted proxy.
+func fromTrustedProxy(r *http.Request, trusted []netip.Prefix) bool {
+	addr, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && isTrusted(addr.Addr().Unmap(), trusted)
 }
 
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
@@ -165,6 +179,7 @@ func withAccessLog(logger *slog.Logger, metrics Metrics, next http.Handler) http
 		metrics.Request(route, r.Method, rec.status, d)
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", info.RequestID),
+			slog.String("client_request_id", info.ClientRequestID),
 			slog.String("method", truncate(r.Method, 16)), // a client may invent a long one
 			slog.String("route", route),
 			slog.Int("status", rec.status),
