@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -99,6 +100,27 @@ func TestPathIDMustBePositiveInteger(t *testing.T) {
 			}
 			e.do(req{method: "DELETE", path: "/api/patients/" + id, token: u.Access}).expectBody(t, 404, notFoundBody)
 		}
+	})
+}
+
+// Only the canonical decimal form names a resource that exists: one record,
+// one URL.
+func TestPathIDMustBeCanonical(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		p, d := e.newPatient(u, nil), e.newDoctor(u, nil)
+		for _, path := range []string{"/api/patients/%s/", "/api/doctors/%s/", "/api/mappings/%s/", "/api/patients/%s/doctors/"} {
+			id := p
+			if strings.HasPrefix(path, "/api/doctors/") {
+				id = d
+			}
+			e.do(req{method: "GET", path: fmt.Sprintf(path, itoa(id)), token: u.Access}).expect(t, 200)
+			for _, spelling := range []string{"+" + itoa(id), "0" + itoa(id), "00" + itoa(id), "%2B" + itoa(id), "%20" + itoa(id)} {
+				e.do(req{method: "GET", path: fmt.Sprintf(path, spelling), token: u.Access}).expectBody(t, 404, notFoundBody)
+			}
+		}
+		e.do(req{method: "DELETE", path: "/api/patients/0" + itoa(p) + "/", token: u.Access}).expectBody(t, 404, notFoundBody)
+		e.do(req{method: "PATCH", path: "/api/doctors/+" + itoa(d) + "/", token: u.Access, body: map[string]any{"specialization": "X"}}).expectBody(t, 404, notFoundBody)
 	})
 }
 

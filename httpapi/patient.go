@@ -46,11 +46,13 @@ func readPatientUpdate(body *object, partial bool) healthcare.PatientUpdate {
 	}
 }
 
-// pathID reads the {id} of the path; anything but a positive integer names
-// no resource.
+// pathID reads the {id} of the path. Only a positive integer in canonical
+// decimal names a resource: "+1", "01" or "1.0" name none, so that one
+// record has one URL.
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
+	s := r.PathValue("id")
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 || s[0] < '1' || s[0] > '9' {
 		return 0, errNotFound()
 	}
 	return id, nil
