@@ -10,3 +10,11 @@ import (
 func (db *DB) InsertAuditEvents(ctx context.Context, events []*healthcare.AuditEvent) error {
 	return db.audit.insert(ctx, db.db, events)
 }
+
+// The classification by SQLite result code, for a table of codes that a
+// test cannot all provoke.
+var (
+	SQLiteUnavailable    = sqliteUnavailable
+	SQLiteStorageFailure = sqliteStorageFailure
+	IsStorageFailure     = isStorageFailure
+)
