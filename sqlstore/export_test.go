@@ -18,3 +18,9 @@ var (
 	SQLiteStorageFailure = sqliteStorageFailure
 	IsStorageFailure     = isStorageFailure
 )
+
+// CheckDisk is the filesystem half of Ready, which a test cannot fill.
+var CheckDisk = checkDisk
+
+// MinStorageHold is how long Ready waits at least before it probes.
+const MinStorageHold = minStorageHold
