@@ -43,6 +43,8 @@ func main() {
 		err = shutdownUnderLoad(ctx, *bin, *pgHost, *pgPort)
 	case "pgrestart":
 		err = restartUnderLoad(ctx, *bin)
+	case "diskfull":
+		err = diskFull(ctx, *bin)
 	default:
 		err = errors.New("usage: reliability [-bin PATH] shutdown|pgrestart")
 	}
