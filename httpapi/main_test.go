@@ -137,7 +137,7 @@ func newEnvLogging(t testing.TB, db *sqlstore.DB, cfg httpapi.Config, loginLimit
 		Assignments: sqlstore.NewAssignmentService(db),
 		Audit:       sqlstore.NewAuditService(db),
 		Throttle:    sqlstore.NewThrottle(db),
-		Ready:       db.Ping,
+		Ready:       db.Ready,
 	})
 	return &env{t: t, handler: h, dbs: []*sqlstore.DB{db}, auth: auth, signer: signer, logs: logs, seq: &atomic.Int64{}}
 }

@@ -126,6 +126,7 @@ drain:
 	defer cancel()
 	// A batch is one INSERT, atomic on its own: no BEGIN and COMMIT round trips.
 	err := a.insert(ctx, a.db.db, events)
+	a.db.noteWrite(err)
 	if err == nil && a.observe != nil {
 		a.observe(len(events), time.Since(first.queued))
 	}

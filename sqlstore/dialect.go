@@ -36,29 +36,37 @@ var (
 	}
 )
 
-// parseDSN picks the dialect for a database URL and returns the driver's DSN.
-func parseDSN(url string) (*dialect, string, error) {
+// parseDSN picks the dialect for a database URL and returns the driver's
+// DSN and, for SQLite, the database file's path.
+func parseDSN(url string) (d *dialect, dsn, file string, err error) {
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return postgresDialect, url, nil
+		return postgresDialect, url, "", nil
 	case strings.HasPrefix(url, "sqlite://"):
 		path := strings.TrimPrefix(url, "sqlite://")
 		if i := strings.IndexByte(path, '?'); i >= 0 {
 			path = path[:i]
 		}
 		if path == "" || path == "/" {
-			return nil, "", errors.New("sqlite URL has no file path")
+			return nil, "", "", errors.New("sqlite URL has no file path")
 		}
 		// Foreign keys are off by default in SQLite. IMMEDIATE transactions
 		// take the write lock up front, so two writers queue on busy_timeout
 		// instead of deadlocking on a lock upgrade.
 		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 			"&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
-		return sqliteDialect, dsn, nil
+		return sqliteDialect, dsn, path, nil
 	default:
-		return nil, "", fmt.Errorf("unsupported database URL scheme (want postgres:// or sqlite://)")
+		return nil, "", "", fmt.Errorf("unsupported database URL scheme (want postgres:// or sqlite://)")
 	}
 }
+
+// sqliteRoomSQL measures how many bytes the database may still grow by
+// under its page limit (max_page_count, which is per connection), free
+// pages counted. Only SQLite has such a limit; PostgreSQL's room is the
+// server's own business.
+const sqliteRoomSQL = `SELECT (m.max_page_count - c.page_count + f.freelist_count) * s.page_size
+FROM pragma_max_page_count() m, pragma_page_count() c, pragma_freelist_count() f, pragma_page_size() s`
 
 func (d *dialect) migrationsFS() (fs.FS, error) {
 	return fs.Sub(MigrationsFS, d.migrations)

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -38,6 +39,8 @@ type DB struct {
 	dialect   *dialect
 	audit     *auditor
 	auditKey  []byte
+	dir       string // SQLite's database directory, whose filesystem Ready watches
+	storage   storageHealth
 	closeOnce sync.Once
 	// Now is the store's clock: UTC, truncated to microseconds, so that both
 	// engines store and return the same instant.
@@ -46,7 +49,7 @@ type DB struct {
 
 // Open connects to the database named by url (postgres://… or sqlite://…).
 func Open(ctx context.Context, url string, opt Options) (*DB, error) {
-	d, dsn, err := parseDSN(url)
+	d, dsn, file, err := parseDSN(url)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +71,9 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	db := &DB{db: sqldb, dialect: d, auditKey: opt.AuditKey, Now: func() time.Time { return time.Now() }}
+	if file != "" {
+		db.dir = filepath.Dir(file)
+	}
 	if err := db.Ping(ctx); err != nil {
 		_ = sqldb.Close()
 		return nil, err
@@ -101,6 +107,7 @@ func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond)
 
 // withTx runs fn in a transaction and commits it if fn returns nil.
 func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer func() { db.noteWrite(err) }()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -36,6 +36,7 @@ func (t *Throttle) Hit(ctx context.Context, key string, limit healthcare.Limit) 
 	start := now.Truncate(limit.Window)
 	var hits int
 	if err := t.db.db.QueryRowContext(ctx, hitSQL, key, start).Scan(&hits); err != nil {
+		t.db.noteWrite(err)
 		return fmt.Errorf("count request: %w", err)
 	}
 	if hits > limit.Requests {

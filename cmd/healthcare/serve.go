@@ -66,7 +66,7 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		if draining.Load() {
 			return errors.New("shutting down")
 		}
-		return db.Ping(ctx)
+		return db.Ready(ctx)
 	}
 	handler := httpapi.NewServer(logger, httpapi.Config{
 		AllowedHosts: cfg.AllowedHosts, TrustedProxies: cfg.TrustedProxies,

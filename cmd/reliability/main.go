@@ -4,6 +4,7 @@
 //	reliability -bin ./healthcare shutdown   SIGTERM under a steady mixed load
 //	reliability -bin ./healthcare pgrestart  PostgreSQL restarted (fast, then immediate) under a write load
 //	reliability -bin ./healthcare hostile    the worst bodies anonymous clients can send, in bursts
+//	reliability -bin ./healthcare diskfull   the SQLite database's filesystem fills under load (root only)
 //
 // It exits non-zero if a scenario breaks a promise; scripts/reliability
 // builds the binary and runs both.
@@ -46,8 +47,10 @@ func main() {
 		err = restartUnderLoad(ctx, *bin)
 	case "hostile":
 		err = hostile(ctx, *bin)
+	case "diskfull":
+		err = diskFull(ctx, *bin)
 	default:
-		err = errors.New("usage: reliability [-bin PATH] shutdown|pgrestart|hostile")
+		err = errors.New("usage: reliability [-bin PATH] shutdown|pgrestart|hostile|diskfull")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)

@@ -1,0 +1,26 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// InsertAuditEvents writes events as one group commit does, for benchmarks.
+func (db *DB) InsertAuditEvents(ctx context.Context, events []*healthcare.AuditEvent) error {
+	return db.audit.insert(ctx, db.db, events)
+}
+
+// The classification by SQLite result code, for a table of codes that a
+// test cannot all provoke.
+var (
+	SQLiteUnavailable    = sqliteUnavailable
+	SQLiteStorageFailure = sqliteStorageFailure
+	IsStorageFailure     = isStorageFailure
+)
+
+// CheckDisk is the filesystem half of Ready, which a test cannot fill.
+var CheckDisk = checkDisk
+
+// MinStorageHold is how long Ready waits at least before it probes.
+const MinStorageHold = minStorageHold
