@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,8 @@ func TestForgedTokensRefused(t *testing.T) {
 			"tampered payload":             tampered,
 			"expired":                      sign(gojwt.SigningMethodHS256, key, claims(map[string]any{"iat": now.Add(-time.Hour).Unix(), "exp": now.Add(-time.Minute).Unix()}), nil),
 			"no exp":                       sign(gojwt.SigningMethodHS256, key, claims(map[string]any{"exp": nil}), nil),
+			"exp a string of digits":       sign(gojwt.SigningMethodHS256, key, claims(map[string]any{"exp": strconv.FormatInt(now.Add(5*time.Minute).Unix(), 10)}), nil),
+			"iat a string of digits":       sign(gojwt.SigningMethodHS256, key, claims(map[string]any{"iat": strconv.FormatInt(now.Unix(), 10)}), nil),
 			"iat in the future":            sign(gojwt.SigningMethodHS256, key, claims(map[string]any{"iat": now.Add(time.Hour).Unix()}), nil),
 			"nbf in the future":            sign(gojwt.SigningMethodHS256, key, claims(map[string]any{"nbf": now.Add(time.Hour).Unix()}), nil),
 			"refresh as access":            u.Refresh,

@@ -87,10 +87,47 @@ func (s *Signer) verificationKey(t *gojwt.Token) (any, error) {
 	return key, nil
 }
 
+// claims are a token's claims in simplejwt's order. The times are
+// numericDates: gojwt's NumericDate also takes a string holding a number,
+// which RFC 7519 does not allow.
 type claims struct {
-	TokenType string `json:"token_type"`
-	UserID    int64  `json:"user_id"`
-	gojwt.RegisteredClaims
+	TokenType string       `json:"token_type"`
+	ExpiresAt *numericDate `json:"exp,omitempty"`
+	IssuedAt  *numericDate `json:"iat,omitempty"`
+	NotBefore *numericDate `json:"nbf,omitempty"`
+	ID        string       `json:"jti,omitempty"`
+	UserID    int64        `json:"user_id"`
+}
+
+var _ gojwt.Claims = claims{}
+
+func (c claims) GetExpirationTime() (*gojwt.NumericDate, error) { return c.ExpiresAt.date(), nil }
+func (c claims) GetIssuedAt() (*gojwt.NumericDate, error)       { return c.IssuedAt.date(), nil }
+func (c claims) GetNotBefore() (*gojwt.NumericDate, error)      { return c.NotBefore.date(), nil }
+func (c claims) GetIssuer() (string, error)                     { return "", nil }
+func (c claims) GetSubject() (string, error)                    { return "", nil }
+func (c claims) GetAudience() (gojwt.ClaimStrings, error)       { return nil, nil }
+
+// numericDate is a NumericDate of RFC 7519: a JSON number of seconds since
+// the epoch, never a string.
+type numericDate struct{ gojwt.NumericDate }
+
+func newNumericDate(t time.Time) *numericDate { return &numericDate{*gojwt.NewNumericDate(t)} }
+
+var errNotNumericDate = errors.New("jwt: a NumericDate must be a JSON number")
+
+func (d *numericDate) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) {
+		return errNotNumericDate
+	}
+	return d.NumericDate.UnmarshalJSON(b)
+}
+
+func (d *numericDate) date() *gojwt.NumericDate {
+	if d == nil {
+		return nil
+	}
+	return &d.NumericDate
 }
 
 // Issue signs a new token of tokenType for userID.
@@ -110,12 +147,10 @@ func (s *Signer) Issue(tokenType string, userID int64, now time.Time) (string, h
 	}
 	c := claims{
 		TokenType: tokenType,
+		ExpiresAt: newNumericDate(now.Add(ttl)),
+		IssuedAt:  newNumericDate(now),
+		ID:        hex.EncodeToString(jti[:]),
 		UserID:    userID,
-		RegisteredClaims: gojwt.RegisteredClaims{
-			ExpiresAt: gojwt.NewNumericDate(now.Add(ttl)),
-			IssuedAt:  gojwt.NewNumericDate(now),
-			ID:        hex.EncodeToString(jti[:]),
-		},
 	}
 	t := gojwt.NewWithClaims(gojwt.SigningMethodHS256, c)
 	t.Header["kid"] = s.kid

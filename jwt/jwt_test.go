@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -334,6 +335,13 @@ func TestVerifyRejects(t *testing.T) {
 		{"HS512 with the same key", forge(t, gojwt.SigningMethodHS512, testKey, validClaims()), healthcare.AccessToken},
 		{"no exp", forge(t, gojwt.SigningMethodHS256, testKey, without(validClaims(), "exp")), healthcare.AccessToken},
 		{"exp not a number", forge(t, gojwt.SigningMethodHS256, testKey, with(validClaims(), "exp", "tomorrow")), healthcare.AccessToken},
+		// NumericDates are JSON numbers (RFC 7519 §2), never strings holding one.
+		{"exp a string of digits", forge(t, gojwt.SigningMethodHS256, testKey, with(validClaims(), "exp", strconv.FormatInt(t0.Add(accessTTL).Unix(), 10))), healthcare.AccessToken},
+		{"iat a string of digits", forge(t, gojwt.SigningMethodHS256, testKey, with(validClaims(), "iat", strconv.FormatInt(t0.Unix(), 10))), healthcare.AccessToken},
+		{"nbf a string of digits", forge(t, gojwt.SigningMethodHS256, testKey, with(validClaims(), "nbf", strconv.FormatInt(t0.Unix(), 10))), healthcare.AccessToken},
+		{"exp true", forge(t, gojwt.SigningMethodHS256, testKey, with(validClaims(), "exp", true)), healthcare.AccessToken},
+		{"exp an array", forge(t, gojwt.SigningMethodHS256, testKey, with(validClaims(), "exp", []any{t0.Add(accessTTL).Unix()})), healthcare.AccessToken},
+		{"exp null", forge(t, gojwt.SigningMethodHS256, testKey, with(validClaims(), "exp", nil)), healthcare.AccessToken},
 		{"tampered payload", header + "." + tamperedPayload + "." + sig, healthcare.AccessToken},
 		{"signature removed", header + "." + payload + ".", healthcare.AccessToken},
 		{"signature of another token", header + "." + payload + "." + strings.Split(refresh, ".")[2], healthcare.AccessToken},

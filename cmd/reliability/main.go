@@ -7,7 +7,7 @@
 //	reliability -bin ./healthcare diskfull   the SQLite database's filesystem fills under load (root only)
 //
 // It exits non-zero if a scenario breaks a promise; scripts/reliability
-// builds the binary and runs both.
+// builds the binary and runs each.
 package main
 
 import (
