@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -60,6 +61,24 @@ func TestRegister(t *testing.T) {
 		// Username 150 characters long is fine.
 		e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
 			"username": strings.Repeat("b", 150), "email": "b150@example.com", "password": strongPassword}}).expect(t, 201)
+	})
+}
+
+// A password's length is what shows: blanks and invisible code points do
+// not count, spaces inside a passphrase are kept.
+func TestRegisterRefusesBlankPasswords(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		short := `{"password": ["This password is too short. It must contain at least 8 characters."]}`
+		for i, pw := range []string{strings.Repeat(" ", 12), strings.Repeat("\t", 12), "Zz9!" + strings.Repeat("\u200b", 10)} {
+			name := fmt.Sprintf("blank%d", i)
+			e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
+				"username": name, "email": name + "@example.com", "password": pw}}).expectBody(t, 400, short)
+			e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": name, "password": pw}}).
+				expectBody(t, 401, noActiveAccountBd)
+		}
+		body := map[string]any{"username": "phrase", "email": "phrase@example.com", "password": " blue ox  jumps high "}
+		e.do(req{method: "POST", path: "/api/auth/register/", body: body}).expect(t, 201)
+		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": "phrase", "password": " blue ox  jumps high "}}).expect(t, 200)
 	})
 }
 

@@ -275,6 +275,16 @@ func TestPolicyCheck(t *testing.T) {
 		{"empty", "", alice, []string{msgShort}},
 		{"short counts characters not bytes", "ĉĝĥĵŝŭ", alice, []string{msgShort}},
 		{"8 multi-byte characters", "ĉĝĥĵŝŭĉĝ", alice, nil},
+		// Length counts what shows (NIST SP 800-63B): blanks and invisible
+		// code points do not make a password long.
+		{"twelve spaces", strings.Repeat(" ", 12), alice, []string{msgShort}},
+		{"twelve tabs", strings.Repeat("\t", 12), alice, []string{msgShort}},
+		{"padded with zero-width spaces", "Zz9!" + strings.Repeat("\u200b", 10), alice, []string{msgShort}},
+		{"padded with joiners and a BOM", "Zz9!\u200d\u2060\ufeff\u00ad\ufe0f\u200c\u180e", alice, []string{msgShort}},
+		{"padded with no-break and ideographic spaces", "Zz9!\u00a0\u3000\u2003\u202f", alice, []string{msgShort}},
+		{"spaces inside a passphrase", "blue ox  jumps", alice, nil},
+		{"NFKC: a ligature is two letters", "ﬁﬁﬁﬁ", alice, nil},
+		{"7 visible among spaces", " V q 7 # m Z 2 ", alice, []string{msgShort}},
 		{"common", "password123", alice, []string{msgCommon}},
 		{"common keyboard walk", "qwertyuiop", alice, []string{msgCommon}},
 		{"common ignores case", "PassWord123", alice, []string{msgCommon}},

@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/clinicapi/healthcare"
 )
 
@@ -68,7 +70,7 @@ func (p *Policy) Check(password string, r healthcare.Registration) []string {
 			break
 		}
 	}
-	if utf8.RuneCountInString(password) < MinLength {
+	if visibleLength(password) < MinLength {
 		msgs = append(msgs, fmt.Sprintf("This password is too short. It must contain at least %d characters.", MinLength))
 	}
 	if _, ok := p.common[strings.ToLower(strings.TrimSpace(password))]; ok {
@@ -78,6 +80,30 @@ func (p *Policy) Check(password string, r healthcare.Registration) []string {
 		msgs = append(msgs, "This password is entirely numeric.")
 	}
 	return msgs
+}
+
+// visibleLength counts a password's characters after NFKC normalisation,
+// leaving out whitespace, controls and default-ignorable code points
+// (zero-width spaces, joiners, variation selectors, soft hyphens), as NIST
+// SP 800-63B's guidance on normalisation intends: twelve spaces, or four
+// characters padded with zero-width spaces, are no eight-character
+// password. Spaces inside a passphrase are kept; they just do not count.
+func visibleLength(password string) int {
+	n := 0
+	for _, r := range norm.NFKC.String(password) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || invisible(r) {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// invisible reports whether r is a default-ignorable code point, or one of
+// the few format characters Unicode keeps out of that property because
+// they may show (U+0600, U+FFF9): uncounted either way.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
 }
 
 func isNumeric(s string) bool {
