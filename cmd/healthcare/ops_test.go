@@ -185,7 +185,8 @@ func TestDatabaseOutage(t *testing.T) {
 }
 
 // TestGracefulShutdown: on the signal, /readyz turns 503 at once while
-// requests are still served through SHUTDOWN_DELAY, then run returns nil.
+// requests are still served through SHUTDOWN_DELAY, then the listener
+// drains and run returns nil.
 func TestGracefulShutdown(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t), "SHUTDOWN_DELAY": "1500ms"}
 	base, logs, stop := startServer(t, env)
@@ -206,8 +207,10 @@ func TestGracefulShutdown(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("did not stop")
 	}
-	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
-		t.Errorf("no stopped line in the log")
+	for _, msg := range []string{"listener drained", "stopped"} {
+		if !strings.Contains(logs.String(), `"msg":"`+msg+`"`) {
+			t.Errorf("no %q line in the log", msg)
+		}
 	}
 }
 

@@ -83,8 +83,10 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		Ready:       ready,
 		Metrics:     m,
 	})
+	conns := newConnTracker()
 	srv := &http.Server{
 		Handler:           handler,
+		ConnState:         conns.track,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
 		WriteTimeout:      cfg.HTTP.WriteTimeout,
@@ -93,10 +95,11 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listen(cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return err
 	}
+	defer ln.Close() // in case Serve never ran; after a drain, a no-op
 	logger.Info("listening", "addr", ln.Addr().String(), "tls", cfg.TLSCertFile != "", "database", db.Engine(),
 		"debug", cfg.Debug, "allowed_hosts", cfg.AllowedHosts, "secret_key", cfg.SecretKeySource,
 		"access_token_lifetime", cfg.AccessLifetime.String(), "refresh_token_lifetime", cfg.RefreshLifetime.String())
@@ -137,13 +140,8 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		time.Sleep(cfg.ShutdownDelay)
 	}
 	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	if err := stopServing(srv, ln, errc, conns, cfg.ShutdownTimeout, logger); err != nil {
+		return err
 	}
 	logger.Info("stopped")
 	return nil

@@ -51,7 +51,7 @@ func diskFull(ctx context.Context, bin string) error {
 	}
 	quit := make(chan struct{})
 	resc := make(chan []result, 1)
-	go func() { resc <- load(s.base, tokens, true, quit) }()
+	go func() { resc <- load(keepAlive, s.base, tokens, true, quit) }()
 	halt := func() []result {
 		if quit != nil {
 			close(quit)
@@ -201,7 +201,7 @@ func expectUnavailable(base, method, path, token string, write bool) (created []
 		if write {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		res, err := client.Do(req)
+		res, err := keepAlive.Do(req)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s with the disk full: %w", method, path, err)
 		}
@@ -267,7 +267,7 @@ func checkPersistedAPI(base string, tokens []string, results []result) error {
 // eachResult calls fn for every item of every page of a list.
 func eachResult(base, path, token string, fn func(map[string]any)) error {
 	for page := 1; ; page++ {
-		st, body, err := call(base, "GET", path+"&page="+strconv.Itoa(page), token, nil)
+		st, body, err := call(keepAlive, base, "GET", path+"&page="+strconv.Itoa(page), token, nil)
 		if err != nil || st != 200 {
 			return fmt.Errorf("GET %s page %d: %d %v %v", path, page, st, body, err)
 		}

@@ -1,7 +1,7 @@
 // Command reliability runs the service's reliability scenarios against a
 // built binary, on loopback only, each bounded in time:
 //
-//	reliability -bin ./healthcare shutdown   SIGTERM under a steady mixed load
+//	reliability -bin ./healthcare shutdown   SIGTERM under a mixed load on fresh connections, 5 times
 //	reliability -bin ./healthcare pgrestart  PostgreSQL restarted (fast, then immediate) under a write load
 //	reliability -bin ./healthcare hostile    the worst bodies anonymous clients can send, in bursts
 //	reliability -bin ./healthcare diskfull   the SQLite database's filesystem fills under load (root only)
@@ -26,7 +26,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/clinicapi/healthcare/internal/apiclient"
@@ -117,10 +116,11 @@ func startServer(ctx context.Context, bin string, env ...string) (*server, error
 	return nil, fmt.Errorf("server not ready; log:\n%s", s.logs.String())
 }
 
-var client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+// keepAlive reuses connections, as most clients do.
+var keepAlive = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
-func call(base, method, path, token string, body any) (int, map[string]any, error) {
-	status, raw, err := apiclient.Do(client, base, method, path, token, body)
+func call(c *http.Client, base, method, path, token string, body any) (int, map[string]any, error) {
+	status, raw, err := apiclient.Do(c, base, method, path, token, body)
 	out := map[string]any{}
 	_ = json.Unmarshal(raw, &out)
 	return status, out, err
@@ -129,11 +129,11 @@ func call(base, method, path, token string, body any) (int, map[string]any, erro
 // newToken registers and logs in a fresh account.
 func newToken(base string) (string, error) {
 	name := "rel" + randomHex(4)
-	if st, body, err := call(base, "POST", "/api/auth/register/", "", map[string]any{
+	if st, body, err := call(keepAlive, base, "POST", "/api/auth/register/", "", map[string]any{
 		"username": name, "email": name + "@example.com", "password": "c0rrect-h0rse-battery"}); err != nil || st != 201 {
 		return "", fmt.Errorf("register: %d %v %v", st, body, err)
 	}
-	st, body, err := call(base, "POST", "/api/auth/login/", "", map[string]any{"username": name, "password": "c0rrect-h0rse-battery"})
+	st, body, err := call(keepAlive, base, "POST", "/api/auth/login/", "", map[string]any{"username": name, "password": "c0rrect-h0rse-battery"})
 	if err != nil || st != 200 {
 		return "", fmt.Errorf("login: %d %v %v", st, body, err)
 	}
@@ -155,15 +155,16 @@ func newTokens(base string, n int) ([]string, error) {
 
 // result is one request of a load.
 type result struct {
+	method     string
 	start, end time.Time
 	status     int
 	err        error
 	created    int64
 }
 
-// load runs workers until stop is closed, alternating creates and lists
-// when mixed, creates only otherwise.
-func load(base string, tokens []string, mixed bool, stop <-chan struct{}) []result {
+// load runs workers on c until stop is closed, alternating creates and
+// lists when mixed, creates only otherwise.
+func load(c *http.Client, base string, tokens []string, mixed bool, stop <-chan struct{}) []result {
 	var (
 		mu  sync.Mutex
 		out []result
@@ -179,12 +180,13 @@ func load(base string, tokens []string, mixed bool, stop <-chan struct{}) []resu
 					return
 				default:
 				}
-				r := result{start: time.Now()}
+				r := result{method: "POST", start: time.Now()}
 				var body map[string]any
 				if mixed && i%2 == 1 {
-					r.status, _, r.err = call(base, "GET", "/api/patients/", tok, nil)
+					r.method = "GET"
+					r.status, _, r.err = call(c, base, "GET", "/api/patients/", tok, nil)
 				} else {
-					r.status, body, r.err = call(base, "POST", "/api/patients/", tok, map[string]any{
+					r.status, body, r.err = call(c, base, "POST", "/api/patients/", tok, map[string]any{
 						"first_name": "Rel", "last_name": "Load", "email": fmt.Sprintf("w%d-%d-%s@example.com", w, i, randomHex(3)), "dob": "1990-01-01"})
 					if r.status == 201 {
 						r.created = int64(body["id"].(float64))
@@ -233,58 +235,6 @@ func checkPersisted(host, port, db string, results []result) error {
 	}
 	fmt.Printf("  %d acknowledged creates, all in the database with their audit events\n", len(ids))
 	return nil
-}
-
-func shutdownUnderLoad(ctx context.Context, bin, host, port string) error {
-	db := "hc_rel_" + randomHex(4)
-	if _, err := psql(host, port, "postgres", "CREATE DATABASE "+db); err != nil {
-		return err
-	}
-	defer psql(host, port, "postgres", "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)") //nolint:errcheck
-	s, err := startServer(ctx, bin, fmt.Sprintf("DATABASE_URL=postgres://postgres@%s:%s/%s?sslmode=disable", host, port, db),
-		"SHUTDOWN_DELAY=1s")
-	if err != nil {
-		return err
-	}
-	tokens, err := newTokens(s.base, 16)
-	if err != nil {
-		return err
-	}
-	stop := make(chan struct{})
-	resc := make(chan []result, 1)
-	go func() { resc <- load(s.base, tokens, true, stop) }()
-	time.Sleep(2 * time.Second)
-	signalled := time.Now()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	var exitErr error
-	select {
-	case exitErr = <-s.done:
-	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
-		return errors.New("the server did not exit within 30 s of SIGTERM")
-	}
-	close(stop)
-	results := <-resc
-	if exitErr != nil {
-		return fmt.Errorf("exit after SIGTERM: %v; log:\n%s", exitErr, tail(s.logs.String()))
-	}
-	before, failed := 0, 0
-	for _, r := range results {
-		if r.start.Before(signalled) {
-			before++
-			if r.err != nil || r.status >= 300 {
-				failed++
-				fmt.Printf("  failed before the signal: status %d, %v\n", r.status, r.err)
-			}
-		}
-	}
-	fmt.Printf("  %d requests in all, %d begun before SIGTERM, %d of those failed; exit 0\n", len(results), before, failed)
-	if failed > 0 {
-		return fmt.Errorf("%d requests accepted before the signal failed", failed)
-	}
-	return checkPersisted(host, port, db, results)
 }
 
 func tail(s string) string {

@@ -91,7 +91,7 @@ func restartUnderLoad(ctx context.Context, bin string) error {
 	}
 	stop := make(chan struct{})
 	resc := make(chan []result, 1)
-	go func() { resc <- load(s.base, tokens, false, stop) }()
+	go func() { resc <- load(keepAlive, s.base, tokens, false, stop) }()
 
 	var back []time.Time // when the database answered again
 	for _, mode := range []string{"fast", "immediate"} {
