@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Bounds of the user fields, as Django's auth.User has them.
@@ -43,6 +45,14 @@ var usernamePattern = regexp.MustCompile(`^[\p{L}\p{N}_.@+-]+$`)
 
 // MsgUsernameInvalid is Django's message for a username with other characters.
 const MsgUsernameInvalid = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
+
+// Normalize puts the names in the form they are stored in: the username
+// in NFKC, as Django's normalize_username does ("ﬁlip" is "filip"), and
+// the email's domain in lower case, as its normalize_email does.
+func (r *Registration) Normalize() {
+	r.Username = norm.NFKC.String(r.Username)
+	r.Email = NormalizeEmail(r.Email)
+}
 
 // Validate reports the problems with the registration's fields other than
 // the password policy, which PasswordPolicy checks.

@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // MaxEmailLength is the longest email address accepted (RFC 5321 path limit).
@@ -79,10 +82,33 @@ func NormalizeEmail(v string) string {
 	return v[:at+1] + strings.ToLower(v[at+1:])
 }
 
-// Key normalises a value for case-insensitive comparison. The stores keep it
-// in key columns because SQLite's lower() folds ASCII only.
-func Key(v string) string { return strings.ToLower(v) }
+// Fold returns the key under which two spellings of one identifier are
+// equal, as Unicode recommends for caseless matching of identifiers
+// (NFKC, full case folding, NFKC again): "STRASSE" and "straße", "ﬁlip"
+// and "FILIP", "ΣΊΣΥΦΟΣ" and "Σίσυφος" each have one key. Stores keep it
+// in key columns with a plain UNIQUE, since neither engine can be trusted
+// to fold (SQLite's lower() knows only ASCII).
+func Fold(v string) string {
+	return norm.NFKC.String(strings.Map(cherokeeCapital, folder.String(norm.NFKC.String(v))))
+}
 
-// SearchKey joins the searchable values of a row into one normalised column.
+// cherokeeCapital undoes x/text's folding of Cherokee capitals to small
+// letters: Unicode folds Cherokee the other way (CaseFolding.txt, for
+// stability), and x/text folds each form to the other, so that folding
+// a key again would change it.
+func cherokeeCapital(r rune) rune {
+	switch {
+	case r >= 0xAB70 && r <= 0xABBF:
+		return r - 0xAB70 + 0x13A0
+	case r >= 0x13F8 && r <= 0x13FD:
+		return r - 8
+	}
+	return r
+}
+
+// folder is x/text's full case folding, stateless and safe to share.
+var folder = cases.Fold()
+
+// SearchKey joins the searchable values of a row into one folded column.
 // The separator keeps a search term from matching across two fields.
-func SearchKey(values ...string) string { return Key(strings.Join(values, "\x1f")) }
+func SearchKey(values ...string) string { return Fold(strings.Join(values, "\x1f")) }

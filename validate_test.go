@@ -102,3 +102,42 @@ func TestErrorCode(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 }
+
+// Two spellings of one identifier fold to one key (NFKC, case folding,
+// NFKC), and unrelated ones do not.
+func TestFold(t *testing.T) {
+	for _, pair := range [][2]string{
+		{"Σίσυφος", "ΣΊΣΥΦΟΣ"},
+		{"straße", "STRASSE"},
+		{"ﬁlip", "FILIP"},
+		{"Alice", "alice"},
+		{"ǅemal", "džemal"},        // a titlecase digraph
+		{"ｆｕｌｌｗｉｄｔｈ", "FULLWIDTH"}, // compatibility forms
+		{"Å", "å"},                 // Å, the Ångström sign
+		{"e\u0301", "É"},           // combining accent, composed
+		{"ᏣᎳᎩ", "ꮳꮃꭹ"},             // Cherokee folds to upper case
+	} {
+		if a, b := healthcare.Fold(pair[0]), healthcare.Fold(pair[1]); a != b {
+			t.Errorf("Fold(%q) = %q, Fold(%q) = %q; want one key", pair[0], a, pair[1], b)
+		}
+	}
+	for _, pair := range [][2]string{{"alice", "alicé"}, {"ı", "i"}, {"a", "а"}} { // dotless i; Cyrillic а
+		if healthcare.Fold(pair[0]) == healthcare.Fold(pair[1]) {
+			t.Errorf("Fold(%q) = Fold(%q); want different keys", pair[0], pair[1])
+		}
+	}
+}
+
+// FuzzFold: folding is idempotent, so a key folds to itself and the
+// stores' keys are stable across migrations.
+func FuzzFold(f *testing.F) {
+	for _, s := range []string{"Σίσυφος", "straße", "ﬁlip", "ǅ", "\u0345", "ΐ", "ẞ", "İstanbul", "\ufb03"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k := healthcare.Fold(s)
+		if again := healthcare.Fold(k); again != k {
+			t.Fatalf("Fold(%q) = %q, but Fold(%q) = %q", s, k, k, again)
+		}
+	})
+}

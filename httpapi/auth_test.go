@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestRegister(t *testing.T) {
@@ -79,6 +81,61 @@ func TestRegisterRefusesBlankPasswords(t *testing.T) {
 		body := map[string]any{"username": "phrase", "email": "phrase@example.com", "password": " blue ox  jumps high "}
 		e.do(req{method: "POST", path: "/api/auth/register/", body: body}).expect(t, 201)
 		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": "phrase", "password": " blue ox  jumps high "}}).expect(t, 200)
+	})
+}
+
+// A login name belongs to one account, as a username or an email: no
+// username may be another account's email, nor the reverse, in any case.
+func TestUsernameAndEmailShareOneNamespace(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		register := func(username, email string) *response {
+			return e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
+				"username": username, "email": email, "password": strongPassword}})
+		}
+		register("victim9", "victim9@example.com").expect(t, 201)
+		for _, name := range []string{"victim9@example.com", "VICTIM9@example.COM"} {
+			register(name, "attacker@example.com").expectBody(t, 400, `{"username": ["A user with that username already exists."]}`)
+		}
+		register("attacker", "VICTIM9@EXAMPLE.COM").expectBody(t, 400, `{"email": ["A user with that email already exists."]}`)
+		// The reverse: an email that is an existing username.
+		register("owner7@example.com", "owner7-real@example.com").expect(t, 201)
+		register("someone", "Owner7@example.com").expectBody(t, 400, `{"email": ["A user with that email already exists."]}`)
+		// One's own username may be one's own email.
+		register("self@example.com", "self@example.com").expect(t, 201)
+		// So each login name reaches one account.
+		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": "victim9@example.com", "password": strongPassword}}).expect(t, 200)
+		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": "owner7@example.com", "password": strongPassword}}).expect(t, 200)
+
+		// Two registrations racing for one name, one as a username and one
+		// as an email: one wins, the other gets a clean 400.
+		statuses := concurrently(8, func(i int) int {
+			if i%2 == 0 {
+				return register("race@example.com", fmt.Sprintf("race-%d@example.com", i)).Status
+			}
+			return register(fmt.Sprintf("racer%d", i), "race@example.com").Status
+		})
+		if count(statuses, 201) != 1 || count(statuses, 400) != 7 {
+			t.Errorf("statuses %v: want one 201 and seven 400s", statuses)
+		}
+	})
+}
+
+// Usernames are one name under Unicode's caseless matching (NFKC, then
+// case folding), not only ASCII's; a username is stored in NFKC, as
+// Django's normalize_username does.
+func TestUsernamesFoldAsUnicodeRecommends(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		for i, pair := range [][2]string{{"Σίσυφος", "ΣΊΣΥΦΟΣ"}, {"straße", "STRASSE"}, {"ﬁlip", "FILIP"}, {"ǅemal", "DŽEMAL"}} {
+			reg := e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
+				"username": pair[0], "email": fmt.Sprintf("u%d@example.com", i), "password": strongPassword}}).expect(t, 201).Obj(t)
+			if want := norm.NFKC.String(pair[0]); reg["username"] != want {
+				t.Errorf("registered %q as %q, want %q", pair[0], reg["username"], want)
+			}
+			e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
+				"username": pair[1], "email": fmt.Sprintf("v%d@example.com", i), "password": strongPassword}}).
+				expectBody(t, 400, `{"username": ["A user with that username already exists."]}`)
+			e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": pair[1], "password": strongPassword}}).expect(t, 200)
+		}
 	})
 }
 

@@ -93,3 +93,23 @@ func TestDoctorDeleteWhileAssigned(t *testing.T) {
 		e.do(req{method: "DELETE", path: "/api/doctors/" + itoa(d), token: stranger.Access}).expect(t, 204)
 	})
 }
+
+// Search and the specialization filter fold as Unicode recommends, for
+// patients and doctors alike.
+func TestSearchFoldsUnicode(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		d := e.newDoctor(u, map[string]any{"last_name": "Straße", "specialization": "Ψυχιατρική"})
+		p := e.newPatient(u, map[string]any{"first_name": "Σίσυφος"})
+		for _, q := range []string{"search=STRASSE", "search=strasse", "specialization=ΨΥΧΙΑΤΡΙΚΉ", "search=ψυχιατρικη%CC%81"} {
+			body := e.do(req{method: "GET", path: "/api/doctors/?" + q}).expect(t, 200).Obj(t)
+			if body["count"] != float64(1) || body["results"].([]any)[0].(map[string]any)["id"] != float64(d) {
+				t.Errorf("GET /api/doctors/?%s = %s, want doctor %d", q, mustJSON(body), d)
+			}
+		}
+		body := e.do(req{method: "GET", path: "/api/patients/?search=ΣΊΣΥΦΟΣ", token: u.Access}).expect(t, 200).Obj(t)
+		if body["count"] != float64(1) || body["results"].([]any)[0].(map[string]any)["id"] != float64(p) {
+			t.Errorf("patient search = %s, want patient %d", mustJSON(body), p)
+		}
+	})
+}

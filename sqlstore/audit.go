@@ -212,7 +212,7 @@ func splitIDs(s string) []int64 {
 // nobody holding the table can test guesses against it.
 func (db *DB) subjectHash(login string) string {
 	mac := hmac.New(sha256.New, db.auditKey)
-	mac.Write([]byte(healthcare.Key(login)))
+	mac.Write([]byte(healthcare.Fold(login)))
 	return hex.EncodeToString(mac.Sum(nil))
 }
 

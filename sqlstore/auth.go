@@ -58,7 +58,7 @@ func (s *AuthService) createUser(ctx context.Context, r healthcare.Registration,
 }
 
 func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration, staff bool, ev *healthcare.AuditEvent) (*healthcare.User, error) {
-	r.Email = healthcare.NormalizeEmail(r.Email)
+	r.Normalize()
 	errs := r.Validate()
 	if r.Password != "" {
 		for _, msg := range s.policy.Check(r.Password, r) {

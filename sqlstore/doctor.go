@@ -56,7 +56,7 @@ const findDoctorsSQL = `SELECT ` + doctorColumns + `, count(*) OVER () FROM doct
 func (s *DoctorService) FindDoctors(ctx context.Context, f healthcare.DoctorFilter) ([]*healthcare.Doctor, int, error) {
 	q := newQuery(findDoctorsSQL)
 	if f.Specialization != "" {
-		q.where("specialization_key = %s", healthcare.Key(f.Specialization))
+		q.where("specialization_key = %s", healthcare.Fold(f.Specialization))
 	}
 	q.search("search_key", f.Search)
 	if err := q.page(f.ListOptions, doctorOrder, "id"); err != nil {
@@ -110,8 +110,8 @@ func (s *DoctorService) CreateDoctor(ctx context.Context, d *healthcare.Doctor) 
 	now := s.db.now()
 	d.CreatedAt, d.UpdatedAt = now, now
 	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, insertDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Key(d.Email),
-			d.Specialization, healthcare.Key(d.Specialization), doctorSearchKey(d), now).Scan(&d.ID)
+		err := tx.QueryRowContext(ctx, insertDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Fold(d.Email),
+			d.Specialization, healthcare.Fold(d.Specialization), doctorSearchKey(d), now).Scan(&d.ID)
 		if err != nil {
 			return doctorWriteError("insert doctor", err)
 		}
@@ -143,8 +143,8 @@ func (s *DoctorService) UpdateDoctor(ctx context.Context, id int64, upd healthca
 			return err
 		}
 		d.UpdatedAt = s.db.now()
-		_, err = tx.ExecContext(ctx, updateDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Key(d.Email),
-			d.Specialization, healthcare.Key(d.Specialization), doctorSearchKey(d), d.UpdatedAt, id)
+		_, err = tx.ExecContext(ctx, updateDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Fold(d.Email),
+			d.Specialization, healthcare.Fold(d.Specialization), doctorSearchKey(d), d.UpdatedAt, id)
 		if err != nil {
 			return doctorWriteError("update doctor", err)
 		}

@@ -24,3 +24,13 @@ var CheckDisk = checkDisk
 
 // MinStorageHold is how long Ready waits at least before it probes.
 const MinStorageHold = minStorageHold
+
+// MigrateTo applies the migrations up to version, for tests of one migration.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	p, err := db.migrator()
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, version)
+	return err
+}

@@ -39,7 +39,7 @@ func (q *query) where(cond string, v any) {
 // search adds one LIKE per whitespace-separated term on a key column, all
 // of which must match, as DRF's SearchFilter does.
 func (q *query) search(column, search string) {
-	terms := strings.Fields(healthcare.Key(search))
+	terms := strings.Fields(healthcare.Fold(search))
 	if len(terms) > maxSearchTerms {
 		terms = terms[:maxSearchTerms]
 	}

@@ -20,7 +20,7 @@ func (db *DB) migrator() (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(foldKeysMigration())}
 	if db.dialect == postgresDialect {
 		// Several instances may start at once; an advisory lock lets one
 		// migrate while the others wait.
@@ -92,11 +92,11 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
 	}
 	out := make([]MigrationStatus, 0, len(status))
 	for _, s := range status {
-		out = append(out, MigrationStatus{
-			Version: s.Source.Version,
-			Name:    s.Source.Path,
-			Applied: s.State == goose.StateApplied,
-		})
+		name := s.Source.Path
+		if s.Source.Type == goose.TypeGo {
+			name = "(Go) fold key columns as Unicode recommends"
+		}
+		out = append(out, MigrationStatus{Version: s.Source.Version, Name: name, Applied: s.State == goose.StateApplied})
 	}
 	return out, nil
 }

@@ -153,7 +153,7 @@ func (s *PatientService) CreatePatient(ctx context.Context, p *healthcare.Patien
 	p.OwnerID, p.CreatedAt, p.UpdatedAt, p.Version = owner, now, now, 1
 	p.DOB = dateOnly(p.DOB)
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, insertPatientSQL, owner, p.FirstName, p.LastName, p.Email, healthcare.Key(p.Email),
+		err := tx.QueryRowContext(ctx, insertPatientSQL, owner, p.FirstName, p.LastName, p.Email, healthcare.Fold(p.Email),
 			p.DOB, p.Notes, patientSearchKey(p), now).Scan(&p.ID)
 		if err != nil {
 			return patientWriteError("insert patient", err)
@@ -215,7 +215,7 @@ func (s *PatientService) UpdatePatient(ctx context.Context, id int64, upd health
 			ev.OwnerID = owner
 			return s.db.audit.insertTx(ctx, tx, ev)
 		}
-		res, err := tx.ExecContext(ctx, updatePatientSQL, p.FirstName, p.LastName, p.Email, healthcare.Key(p.Email),
+		res, err := tx.ExecContext(ctx, updatePatientSQL, p.FirstName, p.LastName, p.Email, healthcare.Fold(p.Email),
 			p.DOB, p.Notes, patientSearchKey(p), now, id, owner, p.Version)
 		if err != nil {
 			return patientWriteError("update patient", err)

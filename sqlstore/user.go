@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -41,14 +42,13 @@ func findUserByID(ctx context.Context, q rowQuerier, id int64) (*healthcare.User
 	return u, nil
 }
 
-// A login name may be one account's username and another's email; the
-// username wins.
+// A login name is a username or an email, folded; login_names holds each
+// account's, so at most one account answers to it.
 const findUserByLoginSQL = `SELECT ` + userColumns + ` FROM users
-WHERE username_key = $1 OR email_key = $1
-ORDER BY CASE WHEN username_key = $1 THEN 0 ELSE 1 END LIMIT 1`
+WHERE id = (SELECT user_id FROM login_names WHERE name_key = $1)`
 
-func findUserByLogin(ctx context.Context, tx querier, login string) (*healthcare.User, error) {
-	u, err := scanUser(tx.QueryRowContext(ctx, findUserByLoginSQL, healthcare.Key(login)))
+func findUserByLogin(ctx context.Context, q querier, login string) (*healthcare.User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, findUserByLoginSQL, healthcare.Fold(login)))
 	if isNoRows(err) {
 		return nil, nil
 	} else if err != nil {
@@ -57,33 +57,32 @@ func findUserByLogin(ctx context.Context, tx querier, login string) (*healthcare
 	return u, nil
 }
 
-const takenSQL = `SELECT username_key = $1, email_key = $2 FROM users WHERE username_key = $1 OR email_key = $2`
+const takenSQL = `SELECT name_key FROM login_names WHERE name_key = $1 OR name_key = $2`
 
-// takenFields reports which of the username and email another account holds.
+// takenFields reports which of the username and email another account
+// holds, as its username or its email.
 func takenFields(ctx context.Context, q querier, r healthcare.Registration) (healthcare.FieldErrors, error) {
-	rows, err := q.QueryContext(ctx, takenSQL, healthcare.Key(r.Username), healthcare.Key(r.Email))
+	username, email := healthcare.Fold(r.Username), healthcare.Fold(r.Email)
+	rows, err := q.QueryContext(ctx, takenSQL, username, email)
 	if err != nil {
 		return nil, fmt.Errorf("check taken user fields: %w", err)
 	}
 	defer rows.Close()
 	errs := healthcare.FieldErrors{}
-	var userTaken, emailTaken bool
 	for rows.Next() {
-		var u, e bool
-		if err := rows.Scan(&u, &e); err != nil {
+		var key string
+		if err := rows.Scan(&key); err != nil {
 			return nil, fmt.Errorf("scan taken user fields: %w", err)
 		}
-		userTaken = userTaken || u
-		emailTaken = emailTaken || e
+		if key == username {
+			errs.Add("username", "A user with that username already exists.")
+		}
+		if key == email {
+			errs.Add("email", "A user with that email already exists.")
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("check taken user fields: %w", err)
-	}
-	if userTaken {
-		errs.Add("username", "A user with that username already exists.")
-	}
-	if emailTaken {
-		errs.Add("email", "A user with that email already exists.")
 	}
 	return errs, nil
 }
@@ -92,11 +91,22 @@ const insertUserSQL = `INSERT INTO users
 (username, username_key, email, email_key, first_name, last_name, password_hash, is_active, is_staff, date_joined)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
 
+const insertLoginNameSQL = `INSERT INTO login_names (name_key, user_id) VALUES ($1, $2)`
+
+// insertUser adds u and the names it logs in with. Of two registrations
+// that take one name, as a username or an email, login_names' primary key
+// lets one commit.
 func insertUser(ctx context.Context, tx *sql.Tx, u *healthcare.User) error {
-	err := tx.QueryRowContext(ctx, insertUserSQL, u.Username, healthcare.Key(u.Username), u.Email, healthcare.Key(u.Email),
+	username, email := healthcare.Fold(u.Username), healthcare.Fold(u.Email)
+	err := tx.QueryRowContext(ctx, insertUserSQL, u.Username, username, u.Email, email,
 		u.FirstName, u.LastName, u.PasswordHash, u.IsActive, u.IsStaff, u.DateJoined).Scan(&u.ID)
 	if err != nil {
 		return fmt.Errorf("insert user: %w", err)
+	}
+	for _, name := range slices.Compact([]string{username, email}) {
+		if _, err := tx.ExecContext(ctx, insertLoginNameSQL, name, u.ID); err != nil {
+			return fmt.Errorf("insert login name: %w", err)
+		}
 	}
 	return nil
 }
