@@ -38,12 +38,39 @@ func TestThrottleFailedLoginsPerName(t *testing.T) {
 		expectThrottled(t, login("wrong-4"))
 		// Locked: even the right password waits, so guessing gains nothing.
 		expectThrottled(t, login(strongPassword))
-		// The same name in another case or as the email is the same account's count? The
-		// count is per login name as typed, folded to lower case.
-		expectThrottled(t, e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": "USER" + u.Username[4:], "password": strongPassword}}))
+		// The count is the account's, whichever of its names is typed.
+		for _, name := range []string{"USER" + u.Username[4:], u.Username + "@example.com", "USER" + u.Username[4:] + "@EXAMPLE.COM"} {
+			expectThrottled(t, e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": name, "password": strongPassword}}))
+		}
 		// Other accounts are not affected.
 		other := e.newUser()
 		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": other.Username, "password": strongPassword}}).expect(t, 200)
+	})
+}
+
+// Failures by email and by username count together: ten by one spelling
+// leave no more tries to another. A name of no account counts by its
+// folded form.
+func TestThrottleFailedLoginsPerAccount(t *testing.T) {
+	forEachEngineWith(t, httpapi.Config{}, healthcare.Limit{Requests: 10, Window: 15 * time.Minute}, func(t *testing.T, e *env) {
+		u := e.newUser()
+		login := func(name, pw string) *response {
+			return e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": name, "password": pw}})
+		}
+		for i := range 10 {
+			name := u.Username
+			if i%2 == 1 {
+				name = u.Username + "@example.com"
+			}
+			login(name, "wrong-password-"+strconv.Itoa(i)).expect(t, 401)
+		}
+		expectThrottled(t, login(u.Username+"@example.com", "wrong-password-x"))
+		expectThrottled(t, login(u.Username+"@example.com", strongPassword))
+		expectThrottled(t, login(u.Username, strongPassword))
+		for range 10 {
+			login("Nobody-At-All", "wrong-password-y").expect(t, 401)
+		}
+		expectThrottled(t, login("NOBODY-AT-ALL", "wrong-password-y"))
 	})
 }
 

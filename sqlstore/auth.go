@@ -111,18 +111,18 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 	// accounts, which the answer hides.
 	failed.ActorID = 0
 	failed.SubjectHash = s.db.subjectHash(login)
+	u, err := findUserByLogin(ctx, s.db.db, login)
+	if err != nil {
+		return nil, err
+	}
 	// Every attempt counts before the password is looked at, so a burst of
 	// concurrent guesses cannot all pass a check made before any counted.
-	throttleKey := "login:" + failed.SubjectHash
+	throttleKey := loginThrottleKey(u, failed.SubjectHash)
 	if err := (&Throttle{db: s.db}).Hit(ctx, throttleKey, s.LoginLimit); err != nil {
 		return nil, s.db.audit.recordFailure(ctx, failed, err)
 	}
 	if len(password) > healthcare.MaxPasswordBytes {
 		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
-	}
-	u, err := findUserByLogin(ctx, s.db.db, login)
-	if err != nil {
-		return nil, err
 	}
 	if u == nil {
 		if err := s.hasher.VerifyDummy(password); healthcare.ErrorCode(err) == healthcare.EUNAVAILABLE {
@@ -158,6 +158,17 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 		return s.db.audit.insertTx(ctx, tx, ev)
 	})
 	return pair, err
+}
+
+// loginThrottleKey is the counter of failed attempts a login counts
+// against: the account's, whichever of its names was typed, or for a name
+// of no account the name's own (subject is its keyed hash, folded), so
+// that unknown names count too.
+func loginThrottleKey(u *healthcare.User, subject string) string {
+	if u != nil {
+		return "login:user:" + strconv.FormatInt(u.ID, 10)
+	}
+	return "login:name:" + subject
 }
 
 // issuePair signs an access and a refresh token and records the refresh one.
@@ -314,8 +325,8 @@ func (s *AuthService) changePassword(ctx context.Context, oldPassword, newPasswo
 	if caller == nil {
 		return healthcare.Errorf(healthcare.ENOTAUTHENTICATED, "Authentication credentials were not provided.")
 	}
-	// Guessing the old password through this route counts like failed logins.
-	throttleKey := "password:" + strconv.FormatInt(caller.ID, 10)
+	// Guessing the old password here counts as failed logins of the account.
+	throttleKey := loginThrottleKey(caller, "")
 	if err := (&Throttle{db: s.db}).Hit(ctx, throttleKey, s.LoginLimit); err != nil {
 		return err
 	}
