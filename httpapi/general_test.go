@@ -56,7 +56,7 @@ func TestBodyErrors(t *testing.T) {
 				if body["code"] != tt.code {
 					t.Errorf("code = %v, want %s", body["code"], tt.code)
 				}
-				if tt.code == "parse_error" && !strings.HasPrefix(body["detail"].(string), "JSON parse error - ") {
+				if detail, _ := body["detail"].(string); tt.code == "parse_error" && !strings.HasPrefix(detail, "JSON parse error - ") {
 					t.Errorf("detail = %q, want the JSON parse error prefix", body["detail"])
 				}
 			})

@@ -37,16 +37,34 @@ func hostileBodies() map[string][]byte {
 	}
 }
 
-// hostile sends each hostile body to every route that reads a body before
-// authentication, 48 at once, twice, and checks that every answer is a 4xx
-// or 503 and that the server's peak resident memory stays under 200 MiB.
-func hostile(ctx context.Context, bin string) error {
+// hostile runs the hostile bodies against a server on each database.
+func hostile(ctx context.Context, bin, pgHost, pgPort string) error {
 	dir, err := os.MkdirTemp("", "hostile")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	s, err := startServer(ctx, bin, "DATABASE_URL=sqlite://"+filepath.Join(dir, "h.db"))
+	db := "hc_hostile_" + randomHex(4)
+	if _, err := psql(pgHost, pgPort, "postgres", "CREATE DATABASE "+db); err != nil {
+		return err
+	}
+	defer psql(pgHost, pgPort, "postgres", "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)") //nolint:errcheck
+	for _, url := range []string{"sqlite://" + filepath.Join(dir, "h.db"),
+		fmt.Sprintf("postgres://postgres@%s:%s/%s?sslmode=disable", pgHost, pgPort, db)} {
+		fmt.Println(" ", strings.SplitN(url, ":", 2)[0])
+		if err := hostileOn(ctx, bin, url); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hostileOn sends each hostile body to every route that reads a body
+// before authentication, 48 at once, twice, and checks that every answer
+// is a 4xx or 503 and that the server's peak resident memory stays under
+// 200 MiB.
+func hostileOn(ctx context.Context, bin, url string) error {
+	s, err := startServer(ctx, bin, "DATABASE_URL="+url)
 	if err != nil {
 		return err
 	}

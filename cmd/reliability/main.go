@@ -33,8 +33,8 @@ import (
 
 func main() {
 	bin := flag.String("bin", "./healthcare", "the healthcare binary to test")
-	pgHost := flag.String("pghost", "127.0.0.1", "PostgreSQL host for the shutdown scenario")
-	pgPort := flag.String("pgport", "5432", "PostgreSQL port for the shutdown scenario")
+	pgHost := flag.String("pghost", "127.0.0.1", "PostgreSQL host for the shutdown and hostile scenarios")
+	pgPort := flag.String("pgport", "5432", "PostgreSQL port for the shutdown and hostile scenarios")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -45,7 +45,7 @@ func main() {
 	case "pgrestart":
 		err = restartUnderLoad(ctx, *bin)
 	case "hostile":
-		err = hostile(ctx, *bin)
+		err = hostile(ctx, *bin, *pgHost, *pgPort)
 	case "diskfull":
 		err = diskFull(ctx, *bin)
 	default:
