@@ -14,6 +14,9 @@ const (
 	MaxUsernameLength = 150
 	MaxUserNameLength = 150
 	MaxPasswordBytes  = 1024
+	// MaxLoginNameBytes bounds a login name that can be any account's: a
+	// username of 150 characters of 4 bytes each (an email is shorter).
+	MaxLoginNameBytes = 4 * MaxUsernameLength
 )
 
 // User is an account that can log in and own patients.

@@ -54,7 +54,7 @@ func handleAssignmentsList(logger *slog.Logger, assignments healthcare.Assignmen
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := queryParams(r)
 		opt := parseListOptions(q, healthcare.AssignmentOrderFields)
-		if err := q.errs.Err(); err != nil {
+		if err := q.err(); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
@@ -78,7 +78,7 @@ func handlePatientDoctors(logger *slog.Logger, assignments healthcare.Assignment
 		}
 		q := queryParams(r)
 		opt := parseListOptions(q, healthcare.DoctorOrderFields)
-		if err := q.errs.Err(); err != nil {
+		if err := q.err(); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}

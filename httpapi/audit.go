@@ -76,7 +76,7 @@ func parseAuditFilter(r *http.Request) (healthcare.AuditFilter, error) {
 			*p.dst = &t
 		}
 	}
-	return f, errs.Err()
+	return f, q.err()
 }
 
 func handleAuditList(logger *slog.Logger, audit healthcare.AuditService) http.Handler {

@@ -45,7 +45,7 @@ func handleDoctorsList(logger *slog.Logger, doctors healthcare.DoctorService) ht
 			ListOptions:    parseListOptions(q, healthcare.DoctorOrderFields),
 			Specialization: q.text("specialization", healthcare.MaxNameLength),
 		}
-		if err := q.errs.Err(); err != nil {
+		if err := q.err(); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}

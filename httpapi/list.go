@@ -18,12 +18,21 @@ import (
 // repeated values wins, and bad escapes or UTF-8 are kept as text, never
 // passed on to the database as invalid bytes.
 type params struct {
-	values url.Values
-	errs   healthcare.FieldErrors
+	values  url.Values
+	errs    healthcare.FieldErrors
+	tooMany bool
 }
+
+// maxParams is Django's DATA_UPLOAD_MAX_NUMBER_FIELDS: a query string with
+// more parameters is refused before any is kept.
+const maxParams = 1000
 
 func queryParams(r *http.Request) *params {
 	p := &params{values: url.Values{}, errs: healthcare.FieldErrors{}}
+	if strings.Count(r.URL.RawQuery, "&") >= maxParams {
+		p.tooMany = true
+		return p
+	}
 	for _, pair := range strings.Split(r.URL.RawQuery, "&") {
 		if pair == "" {
 			continue
@@ -32,6 +41,14 @@ func queryParams(r *http.Request) *params {
 		p.values[unescape(k)] = append(p.values[unescape(k)], unescape(v))
 	}
 	return p
+}
+
+// err returns the problems found with the parameters, or nil.
+func (p *params) err() error {
+	if p.tooMany {
+		return errorf(eParse, fmt.Sprintf("Too many query parameters: at most %d.", maxParams))
+	}
+	return p.errs.Err()
 }
 
 func unescape(s string) string {

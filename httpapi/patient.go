@@ -90,7 +90,7 @@ func handlePatientsList(logger *slog.Logger, patients healthcare.PatientService)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := queryParams(r)
 		opt := parseListOptions(q, healthcare.PatientOrderFields)
-		if err := q.errs.Err(); err != nil {
+		if err := q.err(); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}

@@ -110,10 +110,18 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 	// carried: an actor would see in its own audit trail which names are
 	// accounts, which the answer hides.
 	failed.ActorID = 0
-	failed.SubjectHash = s.db.subjectHash(login)
-	u, err := findUserByLogin(ctx, s.db.db, login)
-	if err != nil {
-		return nil, err
+	var (
+		u   *healthcare.User
+		err error
+	)
+	if len(login) > healthcare.MaxLoginNameBytes {
+		// No account's; folding it would only cost, so it counts as itself.
+		failed.SubjectHash = s.db.subjectHash(login[:healthcare.MaxLoginNameBytes] + "…")
+	} else {
+		failed.SubjectHash = s.db.subjectHash(login)
+		if u, err = findUserByLogin(ctx, s.db.db, login); err != nil {
+			return nil, err
+		}
 	}
 	// Every attempt counts before the password is looked at, so a burst of
 	// concurrent guesses cannot all pass a check made before any counted.
