@@ -290,7 +290,7 @@ func (o *object) pk(key string) int64 {
 
 // unquote returns the text of a JSON string the decoder has validated.
 func unquote(v jsontext.Value) string {
-	b, _ := jsontext.AppendUnquote(nil, v)
+	b, _ := jsontext.AppendUnquote(make([]byte, 0, len(v)), v) // never longer than quoted
 	return string(b)
 }
 

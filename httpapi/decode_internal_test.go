@@ -32,13 +32,20 @@ func hostileBodies() map[string]string {
 	}
 }
 
-// allocated returns the bytes allocated while fn ran.
+// allocated returns the bytes allocated while fn ran, the least of three
+// runs: the count is the whole process's, and other goroutines allocate too.
 func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
+	var least uint64
+	for i := range 3 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		fn()
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; i == 0 || n < least {
+			least = n
+		}
+	}
+	return least
 }
 
 // maxDecodeAlloc is what reading a body may allocate: the body, and the
@@ -58,6 +65,7 @@ func TestDecodeObjectAllocationIsBounded(t *testing.T) {
 	for name, body := range hostileBodies() {
 		t.Run(name, func(t *testing.T) {
 			var err error
+			decodeForTest(body) // once first, so that one-time set-up is not counted
 			got := allocated(func() {
 				o, e := decodeForTest(body)
 				err = e
