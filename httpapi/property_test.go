@@ -33,7 +33,8 @@ func propSkipped(defect string) bool {
 // database per engine serves every case, so each case names its accounts and
 // doctors with a prefix of its own and reasons only about what it created.
 //
-// The default is a bound for CI: propChecks cases of about propSteps steps.
+// The default is a bound for CI: propChecks cases of about propSteps steps
+// (rapid draws the length of each).
 // Run it long with rapid's flags (or RAPID_CHECKS and RAPID_STEPS):
 //
 //	go test -race -count=1 ./httpapi/ -run TestPropertyAPI -rapid.checks=2000 -rapid.steps=200 -timeout=2h
@@ -46,18 +47,24 @@ func TestPropertyAPI(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		rapid.Check(t, func(rt *rapid.T) {
 			m := newPropModel(t, rt, e)
-			// Two accounts to start with, so that the first steps can already
-			// cross owners.
+			// Two accounts and some records to start with, so that the first
+			// steps can already cross owners.
 			m.Register(rt)
 			m.Register(rt)
+			for range rapid.IntRange(0, 4).Draw(rt, "patients to start with") {
+				m.CreatePatient(rt)
+			}
+			for range rapid.IntRange(0, 2).Draw(rt, "doctors to start with") {
+				m.CreateDoctor(rt)
+			}
 			rt.Repeat(rapid.StateMachineActions(m))
 		})
 	})
 }
 
-// The default bound: 2 to 11 s per engine with -race on two cores.
+// The default bound: 8 to 20 s per engine with -race on two cores.
 const (
-	propChecks = "5"
+	propChecks = "8"
 	propSteps  = "30"
 )
 
@@ -441,7 +448,7 @@ var (
 	propDOBs       = []string{"1990-01-01", "1985-06-15", "2000-02-29"}
 	propNotes      = []string{"", "N/A", "allergic to penicillin"}
 	// Patient emails repeat within an owner (refused) and across owners (fine).
-	propPatientEmails = []string{"p1@example.com", "P1@example.com", "p2@example.com", "p3@example.com"}
+	propPatientEmails = []string{"p1@example.com", "P1@example.com", "p2@example.com", "p3@example.com", "p4@example.com", "p5@example.com"}
 )
 
 func drawPatientField(rt *rapid.T, field string) string {
@@ -472,31 +479,34 @@ func (m *propModel) emailTaken(u *propUser, email string, except *propPatient) b
 	return false
 }
 
-// drawPatient draws the id u acts on: one of u's live patients (returned
-// too), any patient of the case (another owner's, a deleted one), or an id
-// nobody has. Those last two must look the same to u.
-func (m *propModel) drawPatient(rt *rapid.T, u *propUser) (int64, *propPatient) {
-	own := m.livePatients(u)
-	switch rapid.SampledFrom([]string{"own", "any", "missing"}).Draw(rt, "patient") {
-	case "own":
-		if len(own) > 0 {
-			p := own[rapid.IntRange(0, len(own)-1).Draw(rt, "own patient")]
-			return p.id, p
+// drawPatient draws a user and the patient id it acts on: one of its live
+// patients (returned too), any patient of the case (another owner's, a
+// deleted one), or an id nobody has. Those last two must look the same.
+func (m *propModel) drawPatient(rt *rapid.T) (*propUser, int64, *propPatient) {
+	var live []*propPatient
+	for _, p := range m.patients {
+		if !p.deleted {
+			live = append(live, p)
 		}
-	case "any":
-		if len(m.patients) > 0 {
-			p := m.patients[rapid.IntRange(0, len(m.patients)-1).Draw(rt, "any patient")]
-			if p.owner == u && !p.deleted {
-				return p.id, p
-			}
-			m.probe(u, p.id)
-			m.touched[p.owner] = true // whose data must not change
-			return p.id, nil
+	}
+	kind := rapid.SampledFrom([]string{"own", "own", "own", "any", "missing"}).Draw(rt, "patient")
+	if kind == "own" && len(live) > 0 {
+		p := live[rapid.IntRange(0, len(live)-1).Draw(rt, "own patient")]
+		return p.owner, p.id, p
+	}
+	u := m.drawUser(rt, "user")
+	if kind == "any" && len(m.patients) > 0 {
+		p := m.patients[rapid.IntRange(0, len(m.patients)-1).Draw(rt, "any patient")]
+		if p.owner == u && !p.deleted {
+			return u, p.id, p
 		}
+		m.probe(u, p.id)
+		m.touched[p.owner] = true // whose data must not change
+		return u, p.id, nil
 	}
 	id := int64(propMissing + rapid.IntRange(0, 3).Draw(rt, "missing patient"))
 	m.probe(u, id)
-	return id, nil
+	return u, id, nil
 }
 
 func (m *propModel) probe(u *propUser, patient int64) {
@@ -548,8 +558,7 @@ func (m *propModel) checkPatient(res *response, p *propPatient) int64 {
 
 // ReadPatient reads one patient: u's own, or 404 exactly as for no patient.
 func (m *propModel) ReadPatient(rt *rapid.T) {
-	u := m.drawUser(rt, "user")
-	id, p := m.drawPatient(rt, u)
+	u, id, p := m.drawPatient(rt)
 	res := m.do(u.Username, req{method: "GET", path: "/api/patients/" + itoa(id) + "/", token: u.Access})
 	if p == nil {
 		res.expectBody(m.t, 404, notFoundBody)
@@ -592,8 +601,7 @@ func drawIfMatch(rt *rapid.T, p *propPatient) (header map[string]string, stale b
 
 // UpdatePatient PUTs or PATCHes a patient, maybe with If-Match.
 func (m *propModel) UpdatePatient(rt *rapid.T) {
-	u := m.drawUser(rt, "user")
-	id, p := m.drawPatient(rt, u)
+	u, id, p := m.drawPatient(rt)
 	method := rapid.SampledFrom([]string{"PUT", "PATCH"}).Draw(rt, "method")
 	body := map[string]string{}
 	for _, f := range propPatientFields {
@@ -647,8 +655,7 @@ func (m *propModel) UpdatePatient(rt *rapid.T) {
 
 // DeletePatient deletes a patient, and with it its assignments.
 func (m *propModel) DeletePatient(rt *rapid.T) {
-	u := m.drawUser(rt, "user")
-	id, p := m.drawPatient(rt, u)
+	u, id, p := m.drawPatient(rt)
 	header, stale := drawIfMatch(rt, p)
 	res := m.do(u.Username, req{method: "DELETE", path: "/api/patients/" + itoa(id) + "/", token: u.Access, header: header})
 	switch {
@@ -684,7 +691,10 @@ func (m *propModel) ListPatients(rt *rapid.T) {
 	}
 	size := rapid.IntRange(1, 4).Draw(rt, "page_size")
 	pages := max(1, (len(own)+size-1)/size)
-	page := rapid.IntRange(1, pages+1).Draw(rt, "page")
+	page := rapid.IntRange(1, pages).Draw(rt, "page")
+	if rapid.IntRange(0, 3).Draw(rt, "past the end") == 0 {
+		page = pages + 1
+	}
 	q := url.Values{"page": {itoa(int64(page))}, "page_size": {itoa(int64(size))}}
 	if search != "" {
 		q.Set("search", search)
@@ -766,7 +776,7 @@ func nonNil(ids []int64) []int64 {
 
 var (
 	propSpecializations = []string{"Cardiology", "Neurology", "GP"}
-	propDoctorEmails    = []string{"d1@clinic.com", "D1@clinic.com", "d2@clinic.com", "d3@clinic.com"}
+	propDoctorEmails    = []string{"d1@clinic.com", "D1@clinic.com", "d2@clinic.com", "d3@clinic.com", "d4@clinic.com"}
 )
 
 // drawDoctor draws a live doctor of the case (returned too), any doctor of
@@ -931,8 +941,7 @@ func (m *propModel) liveAssignments(u *propUser) []*propAssignment {
 // Assign assigns a doctor to a patient: only u's own patient and an existing
 // doctor, each pair once.
 func (m *propModel) Assign(rt *rapid.T) {
-	u := m.drawUser(rt, "user")
-	pid, p := m.drawPatient(rt, u)
+	u, pid, p := m.drawPatient(rt)
 	did, d := m.drawDoctor(rt)
 	res := m.do(u.Username, req{method: "POST", path: "/api/mappings/", token: u.Access,
 		body: map[string]any{"patient": pid, "doctor": did}})
@@ -996,8 +1005,7 @@ func (m *propModel) ListAssignments(rt *rapid.T) {
 
 // ListPatientDoctors reads the doctors of a patient, by either route.
 func (m *propModel) ListPatientDoctors(rt *rapid.T) {
-	u := m.drawUser(rt, "user")
-	id, p := m.drawPatient(rt, u)
+	u, id, p := m.drawPatient(rt)
 	path := rapid.SampledFrom([]string{"/api/mappings/%d/", "/api/patients/%d/doctors/"}).Draw(rt, "route")
 	res := m.do(u.Username, req{method: "GET", path: fmt.Sprintf(path, id), token: u.Access})
 	if p == nil {
@@ -1023,26 +1031,33 @@ func (m *propModel) ListPatientDoctors(rt *rapid.T) {
 	m.expectEvent(u, res, propEvent{action: "assignment.list", outcome: "ok", actor: "self", objectID: id, patientID: id})
 }
 
-// Unassign deletes an assignment: only one of u's patients'.
+// Unassign deletes an assignment: only one of the user's own patients'.
 func (m *propModel) Unassign(rt *rapid.T) {
-	u := m.drawUser(rt, "user")
-	own := m.liveAssignments(u)
+	var live []*propAssignment
+	for _, a := range m.assignments {
+		if !a.deleted {
+			live = append(live, a)
+		}
+	}
 	var (
+		u  *propUser
 		a  *propAssignment
 		id int64
 	)
-	switch kind := rapid.SampledFrom([]string{"own", "any", "missing"}).Draw(rt, "assignment"); {
-	case kind == "own" && len(own) > 0:
-		a = own[rapid.IntRange(0, len(own)-1).Draw(rt, "own assignment")]
-		id = a.id
+	switch kind := rapid.SampledFrom([]string{"own", "own", "any", "missing"}).Draw(rt, "assignment"); {
+	case kind == "own" && len(live) > 0:
+		a = live[rapid.IntRange(0, len(live)-1).Draw(rt, "own assignment")]
+		u, id = a.patient.owner, a.id
 	case kind == "any" && len(m.assignments) > 0:
+		u = m.drawUser(rt, "user")
 		a = m.assignments[rapid.IntRange(0, len(m.assignments)-1).Draw(rt, "any assignment")]
 		id = a.id
 		if a.patient.owner != u || a.deleted {
-			m.touched[a.patient.owner] = true
+			m.touched[a.patient.owner] = true // whose data must not change
 			a = nil
 		}
 	default:
+		u = m.drawUser(rt, "user")
 		id = int64(propMissing + rapid.IntRange(0, 3).Draw(rt, "missing assignment"))
 	}
 	if a == nil && !u.assignments[id] {
