@@ -380,7 +380,10 @@ func (m *propModel) login(u *propUser, name string, right bool, token string) {
 		m.expectEvent(u, res, propEvent{action: "auth.login_failed", outcome: "denied", actor: actor, objectID: u.ID})
 		return
 	}
-	body := res.expect(m.t, 200).Obj(m.t)
+	if res.Status != 200 {
+		m.t.Fatalf("login as %q to %s <%s> with the right password: status %d, want 200: %s", name, u.Username, u.email, res.Status, res.Body)
+	}
+	body := res.Obj(m.t)
 	u.Access = body["access"].(string)
 	u.sessions = append(u.sessions, &propSession{tokens: []string{body["refresh"].(string)}})
 	m.expectEvent(u, res, propEvent{action: "auth.login", outcome: "ok", actor: "self", objectID: u.ID})
