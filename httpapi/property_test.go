@@ -62,7 +62,7 @@ func TestPropertyAPI(t *testing.T) {
 	})
 }
 
-// The default bound: 8 to 20 s per engine with -race on two cores.
+// The default bound: 8 to 30 s per engine with -race on two shared cores.
 const (
 	propChecks = "8"
 	propSteps  = "30"
