@@ -10,30 +10,31 @@ import (
 
 // Error codes. Their values are the "code" strings of the HTTP contract.
 const (
-	EINVALID           = "invalid"
-	ENOTAUTHENTICATED  = "not_authenticated"
-	ETOKENINVALID      = "token_not_valid"
-	ENOACTIVEACCOUNT   = "no_active_account"
-	EPERMISSION        = "permission_denied"
-	ENOTFOUND          = "not_found"
-	EDOCTORASSIGNED    = "doctor_assigned"
-	EPRECONDITION      = "precondition_failed"
-	ETHROTTLED         = "throttled"
-	EUNAVAILABLE       = "service_unavailable"
-	EINTERNAL          = "server_error"
-	NonFieldErrors     = "non_field_errors"
-	MsgRequired        = "This field is required."
-	MsgNull            = "This field may not be null."
-	MsgNullCharacters  = "Null characters are not allowed."
-	MsgBlank           = "This field may not be blank."
-	MsgNotString       = "Not a valid string."
-	MsgInvalidInteger  = "A valid integer is required."
-	MsgInvalidEmail    = "Enter a valid email address."
-	MsgDateFormat      = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
-	MsgNotFound        = "Not found."
-	MsgInvalidPage     = "Invalid page."
-	MsgTokenInvalid    = "Token is invalid or expired"
-	MsgNoActiveAccount = "No active account found with the given credentials"
+	EINVALID            = "invalid"
+	ENOTAUTHENTICATED   = "not_authenticated"
+	ETOKENINVALID       = "token_not_valid"
+	ENOACTIVEACCOUNT    = "no_active_account"
+	EPERMISSION         = "permission_denied"
+	ENOTFOUND           = "not_found"
+	EDOCTORASSIGNED     = "doctor_assigned"
+	EPRECONDITION       = "precondition_failed"
+	ETHROTTLED          = "throttled"
+	EUNAVAILABLE        = "service_unavailable"
+	EINTERNAL           = "server_error"
+	NonFieldErrors      = "non_field_errors"
+	MsgRequired         = "This field is required."
+	MsgNull             = "This field may not be null."
+	MsgNullCharacters   = "Null characters are not allowed."
+	MsgBlank            = "This field may not be blank."
+	MsgNotString        = "Not a valid string."
+	MsgInvalidInteger   = "A valid integer is required."
+	MsgInvalidEmail     = "Enter a valid email address."
+	MsgDateFormat       = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+	MsgNotFound         = "Not found."
+	MsgNotAuthenticated = "Authentication credentials were not provided."
+	MsgInvalidPage      = "Invalid page."
+	MsgTokenInvalid     = "Token is invalid or expired"
+	MsgNoActiveAccount  = "No active account found with the given credentials"
 )
 
 // Error is an error the API can show to a client: a code, a safe message, and
@@ -83,6 +84,13 @@ func ErrorMessage(err error) string {
 	}
 	return "A server error occurred."
 }
+
+// NotFound is the error of a record that does not exist, or is not the
+// caller's: the two are told apart nowhere.
+func NotFound() *Error { return Errorf(ENOTFOUND, MsgNotFound) }
+
+// NotAuthenticated is the error of a request that needs a user and has none.
+func NotAuthenticated() *Error { return Errorf(ENOTAUTHENTICATED, MsgNotAuthenticated) }
 
 // Throttled is the error of a request over a rate limit.
 func Throttled(retryAfter time.Duration) *Error {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/clinicapi/healthcare"
@@ -30,78 +29,72 @@ func toAssignmentResponse(a *healthcare.Assignment) assignmentResponse {
 	}
 }
 
-func handleAssignmentCreate(logger *slog.Logger, assignments healthcare.AssignmentService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleAssignmentCreate(assignments healthcare.AssignmentService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, "patient", "doctor")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		a := healthcare.Assignment{PatientID: body.pk("patient"), DoctorID: body.pk("doctor")}
 		if err := body.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if err := assignments.CreateAssignment(r.Context(), &a); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusCreated, toAssignmentResponse(&a))
-	})
+		return nil
+	}
 }
 
-func handleAssignmentsList(logger *slog.Logger, assignments healthcare.AssignmentService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleAssignmentsList(assignments healthcare.AssignmentService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		q := queryParams(r)
 		opt := parseListOptions(q, healthcare.AssignmentOrderFields)
 		if err := q.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		list, total, err := assignments.FindAssignments(r.Context(), opt)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, newPage(r, opt, total, mapItems(list, toAssignmentResponse)))
-	})
+		return nil
+	}
 }
 
 // handlePatientDoctors lists the doctors of the patient whose id is in the
 // path, at /api/mappings/{id} and /api/patients/{id}/doctors.
-func handlePatientDoctors(logger *slog.Logger, assignments healthcare.AssignmentService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handlePatientDoctors(assignments healthcare.AssignmentService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		q := queryParams(r)
 		opt := parseListOptions(q, healthcare.DoctorOrderFields)
 		if err := q.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		list, total, err := assignments.FindDoctorsOfPatient(r.Context(), id, opt)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, newPage(r, opt, total, mapItems(list, toDoctorResponse)))
-	})
+		return nil
+	}
 }
 
-func handleAssignmentDelete(logger *slog.Logger, assignments healthcare.AssignmentService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleAssignmentDelete(assignments healthcare.AssignmentService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if err := assignments.DeleteAssignment(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
+		return nil
+	}
 }

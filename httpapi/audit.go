@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -79,18 +78,17 @@ func parseAuditFilter(r *http.Request) (healthcare.AuditFilter, error) {
 	return f, q.err()
 }
 
-func handleAuditList(logger *slog.Logger, audit healthcare.AuditService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleAuditList(audit healthcare.AuditService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		f, err := parseAuditFilter(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		events, total, err := audit.FindEvents(r.Context(), f)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, newPage(r, f.ListOptions, total, mapItems(events, toAuditEventResponse)))
-	})
+		return nil
+	}
 }

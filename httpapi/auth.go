@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/clinicapi/healthcare"
@@ -26,54 +25,50 @@ type tokenPairResponse struct {
 	Refresh string `json:"refresh"`
 }
 
-func handleRegister(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleRegister(auth healthcare.AuthService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, "username", "email", "password", "first_name", "last_name")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		var reg healthcare.Registration
-		if v := body.str("username", required); v != nil {
-			reg.Username = *v
-		}
-		if v := body.str("email", required); v != nil {
-			reg.Email = *v
-		}
-		if v := body.str("password", required|keepSpaces); v != nil {
-			reg.Password = *v
-		}
-		if v := body.str("first_name", allowBlank); v != nil {
-			reg.FirstName = *v
-		}
-		if v := body.str("last_name", allowBlank); v != nil {
-			reg.LastName = *v
+		for _, f := range []struct {
+			key string
+			opt strOpt
+			dst *string
+		}{
+			{"username", required, &reg.Username},
+			{"email", required, &reg.Email},
+			{"password", required | keepSpaces, &reg.Password},
+			{"first_name", allowBlank, &reg.FirstName},
+			{"last_name", allowBlank, &reg.LastName},
+		} {
+			if v := body.str(f.key, f.opt); v != nil {
+				*f.dst = *v
+			}
 		}
 		if err := body.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		u, err := auth.Register(r.Context(), reg)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusCreated, toUserResponse(u))
-	})
+		return nil
+	}
 }
 
-func handleLogin(logger *slog.Logger, auth healthcare.AuthService, metrics Metrics) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleLogin(auth healthcare.AuthService, metrics Metrics) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, "username", "password")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		username := body.str("username", required)
 		password := body.str("password", required|keepSpaces)
 		if err := body.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		pair, err := auth.Login(r.Context(), *username, *password)
 		switch healthcare.ErrorCode(err) {
@@ -86,11 +81,11 @@ func handleLogin(logger *slog.Logger, auth healthcare.AuthService, metrics Metri
 			metrics.Throttled("login")
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, tokenPairResponse{Access: pair.Access, Refresh: pair.Refresh})
-	})
+		return nil
+	}
 }
 
 // readRefresh reads the {refresh} body of refresh and logout.
@@ -106,60 +101,57 @@ func readRefresh(w http.ResponseWriter, r *http.Request) (string, error) {
 	return *refresh, nil
 }
 
-func handleRefresh(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleRefresh(auth healthcare.AuthService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		refresh, err := readRefresh(w, r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		pair, err := auth.Refresh(r.Context(), refresh)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, tokenPairResponse{Access: pair.Access, Refresh: pair.Refresh})
-	})
+		return nil
+	}
 }
 
-func handleLogout(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleLogout(auth healthcare.AuthService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		refresh, err := readRefresh(w, r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if err := auth.Logout(r.Context(), refresh); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
+		return nil
+	}
 }
 
-func handlePasswordChange(logger *slog.Logger, auth healthcare.AuthService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handlePasswordChange(auth healthcare.AuthService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, "old_password", "new_password")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		oldPassword := body.str("old_password", required|keepSpaces)
 		newPassword := body.str("new_password", required|keepSpaces)
 		if err := body.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if err := auth.ChangePassword(r.Context(), *oldPassword, *newPassword); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
+		return nil
+	}
 }
 
-func handleMe() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleMe() apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		encode(w, http.StatusOK, toUserResponse(healthcare.UserFromContext(r.Context())))
-	})
+		return nil
+	}
 }

@@ -35,7 +35,7 @@ func BenchmarkEncodePatientPage(b *testing.B) {
 // routing — measured on /healthz, which does no work of its own.
 func BenchmarkMiddlewareChain(b *testing.B) {
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h := NewServer(logger, Config{AllowedHosts: []string{"localhost"}, RequestTimeout: 15 * time.Second},
+	h := NewHandler(logger, Config{AllowedHosts: []string{"localhost"}, RequestTimeout: 15 * time.Second},
 		Services{Ready: nil})
 	r := httptest.NewRequest("GET", "/healthz", nil)
 	r.Host = "localhost"

@@ -37,7 +37,7 @@ func decodeObject(w http.ResponseWriter, r *http.Request, keys ...string) (*obje
 		return o, nil // no body at all: DRF's empty data
 	}
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return nil, errorf(eUnsupportedMedia, fmt.Sprintf("Unsupported media type %q in request.", ct))
+		return nil, httpError(eUnsupportedMedia, fmt.Sprintf("Unsupported media type %q in request.", ct))
 	}
 	body, err := readBody(w, r)
 	if err != nil {
@@ -52,7 +52,7 @@ func decodeObject(w http.ResponseWriter, r *http.Request, keys ...string) (*obje
 	case err != nil:
 		return nil, parseError(err)
 	case tok.Kind() != '{':
-		return nil, errorf(eParse, "JSON parse error - expected a JSON object")
+		return nil, httpError(eParse, "JSON parse error - expected a JSON object")
 	}
 	for dec.PeekKind() == '"' {
 		name, err := dec.ReadValue()
@@ -74,7 +74,7 @@ func decodeObject(w http.ResponseWriter, r *http.Request, keys ...string) (*obje
 	}
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		if err == nil {
-			return nil, errorf(eParse, "JSON parse error - unexpected data after the JSON object")
+			return nil, httpError(eParse, "JSON parse error - unexpected data after the JSON object")
 		}
 		return nil, parseError(err)
 	}
@@ -118,7 +118,7 @@ func skipValue(dec *jsontext.Decoder) error {
 		}
 		switch d := dec.StackDepth(); {
 		case d > maxDepth:
-			return errorf(eParse, fmt.Sprintf("JSON parse error - nested deeper than %d levels", maxDepth))
+			return httpError(eParse, fmt.Sprintf("JSON parse error - nested deeper than %d levels", maxDepth))
 		case d <= depth:
 			return nil
 		}
@@ -146,7 +146,7 @@ func wanted(quoted jsontext.Value, keys []string) int {
 }
 
 func errTooLarge() error {
-	return errorf(eTooLarge, fmt.Sprintf("Request body exceeds %d bytes.", MaxBodyBytes))
+	return httpError(eTooLarge, fmt.Sprintf("Request body exceeds %d bytes.", MaxBodyBytes))
 }
 
 // parseError is the contract's parse error for what the decoder reported:
@@ -158,11 +158,11 @@ func parseError(err error) error {
 	case errors.As(err, &maxErr):
 		return errTooLarge()
 	case errors.As(err, &syn):
-		return errorf(eParse, fmt.Sprintf("JSON parse error - %v (at byte %d)", syn.Err, syn.ByteOffset))
+		return httpError(eParse, fmt.Sprintf("JSON parse error - %v (at byte %d)", syn.Err, syn.ByteOffset))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return errorf(eParse, "JSON parse error - unexpected end of JSON input")
+		return httpError(eParse, "JSON parse error - unexpected end of JSON input")
 	}
-	return errorf(eParse, "JSON parse error - could not read the request body")
+	return httpError(eParse, "JSON parse error - could not read the request body")
 }
 
 // object is the members of a JSON object that a route reads, each read

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"path"
 	"time"
@@ -17,25 +16,25 @@ var openapiJSON []byte
 var docsFS embed.FS
 
 // handleSchema serves the OpenAPI document as it is embedded.
-func handleSchema() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleSchema() apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapiJSON)
-	})
+		return nil
+	}
 }
 
 // handleDocs serves the interactive documentation from the binary: no
 // other host is ever asked for anything.
-func handleDocs(logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleDocs() apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		file := r.PathValue("file")
 		if file == "" {
 			file = "index.html"
 		}
 		content, err := fs.ReadFile(docsFS, "docs/"+file)
 		if err != nil || path.Base(file) != file {
-			writeError(w, r, logger, errNotFound())
-			return
+			return errNotFound()
 		}
 		// The UI needs its own scripts and styles (inline styles included)
 		// and images as data URLs; still nothing from another origin.
@@ -44,5 +43,6 @@ func handleDocs(logger *slog.Logger) http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		// ServeContent, not a FileServer: that would redirect index.html.
 		http.ServeContent(w, r, file, time.Time{}, bytes.NewReader(content))
-	})
+		return nil
+	}
 }

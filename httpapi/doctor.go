@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/clinicapi/healthcare"
@@ -38,98 +37,91 @@ func readDoctorUpdate(body *object, partial bool) healthcare.DoctorUpdate {
 	}
 }
 
-func handleDoctorsList(logger *slog.Logger, doctors healthcare.DoctorService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleDoctorsList(doctors healthcare.DoctorService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		q := queryParams(r)
 		f := healthcare.DoctorFilter{
 			ListOptions:    parseListOptions(q, healthcare.DoctorOrderFields),
 			Specialization: q.text("specialization", healthcare.MaxNameLength),
 		}
 		if err := q.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		list, total, err := doctors.FindDoctors(r.Context(), f)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, newPage(r, f.ListOptions, total, mapItems(list, toDoctorResponse)))
-	})
+		return nil
+	}
 }
 
-func handleDoctorGet(logger *slog.Logger, doctors healthcare.DoctorService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleDoctorGet(doctors healthcare.DoctorService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		d, err := doctors.FindDoctorByID(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, toDoctorResponse(d))
-	})
+		return nil
+	}
 }
 
-func handleDoctorCreate(logger *slog.Logger, doctors healthcare.DoctorService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleDoctorCreate(doctors healthcare.DoctorService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, doctorFields...)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		upd := readDoctorUpdate(body, false)
 		if err := body.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		var d healthcare.Doctor
 		upd.Apply(&d)
 		if err := doctors.CreateDoctor(r.Context(), &d); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusCreated, toDoctorResponse(&d))
-	})
+		return nil
+	}
 }
 
-func handleDoctorUpdate(logger *slog.Logger, doctors healthcare.DoctorService, partial bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleDoctorUpdate(doctors healthcare.DoctorService, partial bool) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		body, err := decodeObject(w, r, doctorFields...)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		upd := readDoctorUpdate(body, partial)
 		upd.Problems = body.errs
 		d, err := doctors.UpdateDoctor(r.Context(), id, upd)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, toDoctorResponse(d))
-	})
+		return nil
+	}
 }
 
-func handleDoctorDelete(logger *slog.Logger, doctors healthcare.DoctorService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleDoctorDelete(doctors healthcare.DoctorService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if err := doctors.DeleteDoctor(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
+		return nil
+	}
 }

@@ -47,20 +47,39 @@ type errorBody struct {
 	Code   string `json:"code"`
 }
 
-// writeError writes err in the contract's shape with the status its code
-// maps to. Only an unexpected error is logged: it is the one a client
-// cannot learn anything from, so the log is where its cause goes.
-func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+// apiFunc is a handler that returns its error; errorWriter.handle writes it.
+type apiFunc func(w http.ResponseWriter, r *http.Request) error
+
+// errorWriter writes every error response, through the one status table:
+// it logs the unexpected, and tells a database outage (a 503 the client may
+// retry) from a bug (a 500).
+type errorWriter struct {
+	logger      *slog.Logger
+	unavailable func(error) bool // nil: no error is an outage
+}
+
+// handle adapts h to an http.Handler, writing the error it returns.
+func (ew *errorWriter) handle(h apiFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			ew.write(w, r, err)
+		}
+	})
+}
+
+// write writes err in the contract's shape with the status its code maps
+// to. Only an unexpected error is logged: it is the one a client cannot
+// learn anything from, so the log is where its cause goes.
+func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error) {
+	requestID := healthcare.RequestInfoFromContext(r.Context()).RequestID
 	if errors.Is(err, context.DeadlineExceeded) || (errors.Is(err, context.Canceled) && r.Context().Err() != nil) {
 		// Out of time, or the client left: a busy database, not a bug.
-		logger.WarnContext(r.Context(), "request ran out of time",
-			"request_id", healthcare.RequestInfoFromContext(r.Context()).RequestID, "route", routeOf(r), "err", err)
+		ew.logger.WarnContext(r.Context(), "request ran out of time", "request_id", requestID, "route", routeOf(r), "err", err)
 		err = &healthcare.Error{Code: healthcare.EUNAVAILABLE, RetryAfter: time.Second,
 			Message: "The service is busy; try again shortly."}
 	}
-	if healthcare.ErrorCode(err) == healthcare.EINTERNAL && isUnavailable(r, err) {
-		logger.WarnContext(r.Context(), "database unavailable",
-			"request_id", healthcare.RequestInfoFromContext(r.Context()).RequestID, "route", routeOf(r), "err", err)
+	if healthcare.ErrorCode(err) == healthcare.EINTERNAL && ew.unavailable != nil && ew.unavailable(err) {
+		ew.logger.WarnContext(r.Context(), "database unavailable", "request_id", requestID, "route", routeOf(r), "err", err)
 		err = &healthcare.Error{Code: healthcare.EUNAVAILABLE, RetryAfter: 2 * time.Second,
 			Message: "The database is unavailable; try again shortly."}
 	}
@@ -71,9 +90,8 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	}
 	if status == http.StatusInternalServerError {
 		code = healthcare.EINTERNAL
-		logger.ErrorContext(r.Context(), "internal error",
-			"request_id", healthcare.RequestInfoFromContext(r.Context()).RequestID,
-			"method", r.Method, "route", r.Pattern, "err", err)
+		ew.logger.ErrorContext(r.Context(), "internal error",
+			"request_id", requestID, "method", truncate(r.Method, 16), "route", routeOf(r), "err", err)
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
@@ -93,25 +111,7 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	encode(w, status, errorBody{Detail: msg, Code: code})
 }
 
-func errNotFound() error { return healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound) }
+func errNotFound() error { return healthcare.NotFound() }
 
-type unavailableKey struct{}
-
-// withUnavailable makes the outage test reachable from writeError, which
-// every handler calls with no more than the request.
-func withUnavailable(test func(error) bool, next http.Handler) http.Handler {
-	if test == nil {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), unavailableKey{}, test)))
-	})
-}
-
-func isUnavailable(r *http.Request, err error) bool {
-	test, ok := r.Context().Value(unavailableKey{}).(func(error) bool)
-	return ok && test(err)
-}
-
-// errorf makes an HTTP-only error.
-func errorf(code, msg string) error { return &healthcare.Error{Code: code, Message: msg} }
+// httpError makes an error of a condition that exists only in HTTP.
+func httpError(code, msg string) error { return &healthcare.Error{Code: code, Message: msg} }

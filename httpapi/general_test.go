@@ -213,6 +213,15 @@ func TestAllowedHosts(t *testing.T) {
 			t.Errorf("body = %s, want code invalid_host", res.Body)
 		}
 		e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"Host": "127.0.0.1:8000"}}).expect(t, 200)
+		if e.balancer == "" {
+			// Probes answer by address, as load balancers and orchestrators ask.
+			for _, probe := range []string{"/healthz", "/readyz"} {
+				e.do(req{method: "GET", path: probe, header: map[string]string{"Host": "10.1.2.3:8000"}}).expect(t, 200)
+			}
+			if !strings.Contains(e.logs.String(), "ALLOWED_HOSTS") {
+				t.Error("a refused Host is not logged as refused by ALLOWED_HOSTS")
+			}
+		}
 	})
 }
 

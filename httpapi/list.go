@@ -46,7 +46,7 @@ func queryParams(r *http.Request) *params {
 // err returns the problems found with the parameters, or nil.
 func (p *params) err() error {
 	if p.tooMany {
-		return errorf(eParse, fmt.Sprintf("Too many query parameters: at most %d.", maxParams))
+		return httpError(eParse, fmt.Sprintf("Too many query parameters: at most %d.", maxParams))
 	}
 	return p.errs.Err()
 }

@@ -130,7 +130,7 @@ func newEnvLogging(t testing.TB, db *sqlstore.DB, cfg httpapi.Config, loginLimit
 	auth := sqlstore.NewAuthService(db, hasher, testPolicy, signer)
 	auth.LoginLimit = loginLimit
 	cfg.AllowedHosts = []string{"localhost", "127.0.0.1"}
-	h := httpapi.NewServer(logger, cfg, httpapi.Services{
+	h := httpapi.NewHandler(logger, cfg, httpapi.Services{
 		Auth:        auth,
 		Patients:    sqlstore.NewPatientService(db),
 		Doctors:     sqlstore.NewDoctorService(db),

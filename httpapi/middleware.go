@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -93,43 +92,16 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
-// throttled counts each request against limit under the key that keyOf
-// gives, and refuses it with 429 past the limit.
-func throttled(logger *slog.Logger, metrics Metrics, throttle healthcare.Throttle, limit healthcare.Limit, scope string, keyOf func(*http.Request) string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := throttle.Hit(r.Context(), keyOf(r), limit); err != nil {
-			if healthcare.ErrorCode(err) == healthcare.ETHROTTLED {
-				metrics.Throttled(scope)
-			}
-			writeError(w, r, logger, err)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func byClientAddr(scope string) func(*http.Request) string {
-	return func(r *http.Request) string {
-		return scope + ":addr:" + healthcare.RequestInfoFromContext(r.Context()).ClientAddr
-	}
-}
-
-func byUser(scope string) func(*http.Request) string {
-	return func(r *http.Request) string {
-		return scope + ":user:" + strconv.FormatInt(healthcare.UserIDFromContext(r.Context()), 10)
-	}
-}
-
 // withRecover turns a panic into a 500 in the contract's shape; the
 // process and the other requests carry on.
-func withRecover(logger *slog.Logger, next http.Handler) http.Handler {
+func withRecover(ew *errorWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				writeError(w, r, logger, panicError{v})
+				ew.write(w, r, panicError{v})
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -227,11 +199,15 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 
 // withAllowedHosts refuses a Host header outside hosts, as Django's
 // ALLOWED_HOSTS does: ports are ignored, ".example.com" also matches its
-// subdomains, and "*" matches anything.
-func withAllowedHosts(logger *slog.Logger, hosts []string, next http.Handler) http.Handler {
+// subdomains, and "*" matches anything. The probes are answered whatever
+// the Host: a load balancer or an orchestrator asks them by address, and
+// they build no URL a forged Host could poison.
+func withAllowedHosts(ew *errorWriter, hosts []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !hostAllowed(r.Host, hosts) {
-			writeError(w, r, logger, errorf(eInvalidHost, "Invalid Host header."))
+		if !hostAllowed(r.Host, hosts) && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+			ew.logger.WarnContext(r.Context(), "Host refused: not in ALLOWED_HOSTS",
+				"host", truncate(r.Host, 100), "request_id", healthcare.RequestInfoFromContext(r.Context()).RequestID)
+			ew.write(w, r, httpError(eInvalidHost, "Invalid Host header."))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -256,46 +232,6 @@ func hostAllowed(hostport string, hosts []string) bool {
 	return false
 }
 
-// authenticate puts the user of a valid Bearer token in the context. A
-// request without one goes on anonymously; a bad token is refused.
-func authenticate(auth healthcare.AuthService, logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		header := r.Header.Get("Authorization")
-		scheme, token, _ := strings.Cut(header, " ")
-		if header == "" || !strings.EqualFold(scheme, "Bearer") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		token = strings.TrimSpace(token)
-		if token == "" || strings.Contains(token, " ") {
-			writeError(w, r, logger, healthcare.Errorf(healthcare.ETOKENINVALID,
-				"Authorization header must contain two space-delimited values"))
-			return
-		}
-		u, err := auth.Authenticate(r.Context(), token)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		if p, ok := r.Context().Value(userKey{}).(*int64); ok {
-			*p = u.ID
-		}
-		next.ServeHTTP(w, r.WithContext(healthcare.NewContextWithUser(r.Context(), u)))
-	})
-}
-
-// requireUser refuses anonymous requests.
-func requireUser(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if healthcare.UserFromContext(r.Context()) == nil {
-			writeError(w, r, logger, healthcare.Errorf(healthcare.ENOTAUTHENTICATED,
-				"Authentication credentials were not provided."))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // smallBody is the size up to which a request body is read without taking
 // a slot of withBodyGate: real requests are a few hundred bytes.
 const smallBody = 64 << 10
@@ -305,7 +241,7 @@ const smallBody = 64 << 10
 // wait, then get 503. Reading a body costs memory in proportion to it before
 // anybody is authenticated, so the number of large ones is what bounds it.
 // A body announced over MaxBodyBytes passes: it is refused unread.
-func withBodyGate(logger *slog.Logger, slots int, wait time.Duration, next http.Handler) http.Handler {
+func withBodyGate(ew *errorWriter, slots int, wait time.Duration, next http.Handler) http.Handler {
 	gate := make(chan struct{}, slots)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := r.ContentLength
@@ -321,10 +257,10 @@ func withBodyGate(logger *slog.Logger, slots int, wait time.Duration, next http.
 			defer func() { <-gate }()
 			next.ServeHTTP(w, r)
 		case <-timer.C:
-			writeError(w, r, logger, &healthcare.Error{Code: healthcare.EUNAVAILABLE, RetryAfter: time.Second,
+			ew.write(w, r, &healthcare.Error{Code: healthcare.EUNAVAILABLE, RetryAfter: time.Second,
 				Message: "The server is busy reading other large requests; try again shortly."})
 		case <-r.Context().Done():
-			writeError(w, r, logger, r.Context().Err())
+			ew.write(w, r, r.Context().Err())
 		}
 	})
 }

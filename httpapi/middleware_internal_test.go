@@ -45,7 +45,7 @@ func TestClientAddr(t *testing.T) {
 func TestBodyGate(t *testing.T) {
 	release := make(chan struct{})
 	held := make(chan struct{}, 1)
-	h := withBodyGate(slog.New(slog.DiscardHandler), 1, 50*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := withBodyGate(&errorWriter{logger: slog.New(slog.DiscardHandler)}, 1, 50*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > smallBody {
 			held <- struct{}{}
 			<-release // a large body still being read

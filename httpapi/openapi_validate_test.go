@@ -248,10 +248,10 @@ func newContractServers(t *testing.T) contractServers {
 	}
 	broken.Ready = func(context.Context) error { return fail }
 	return contractServers{
-		main:      NewServer(logger, cfg, svc),
-		throttled: NewServer(logger, limited, svc),
-		timedOut:  NewServer(logger, late, svc),
-		broken:    NewServer(logger, cfg, broken),
+		main:      NewHandler(logger, cfg, svc),
+		throttled: NewHandler(logger, limited, svc),
+		timedOut:  NewHandler(logger, late, svc),
+		broken:    NewHandler(logger, cfg, broken),
 	}
 }
 

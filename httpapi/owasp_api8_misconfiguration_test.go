@@ -69,7 +69,7 @@ func TestPanicAndInternalErrorsAreContained(t *testing.T) {
 		},
 	}
 	var logs bytes.Buffer
-	h := httpapi.NewServer(slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs}, nil)),
+	h := httpapi.NewHandler(slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs}, nil)),
 		httpapi.Config{AllowedHosts: []string{"localhost"}},
 		httpapi.Services{Auth: sqlstore.NewAuthService(db, mustHasher(t), testPolicy, real.signer), Patients: patients,
 			Throttle: sqlstore.NewThrottle(db), Ready: db.Ping})

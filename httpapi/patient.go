@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -86,98 +85,91 @@ func ifMatch(r *http.Request) *healthcare.IfMatch {
 	return m
 }
 
-func handlePatientsList(logger *slog.Logger, patients healthcare.PatientService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handlePatientsList(patients healthcare.PatientService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		q := queryParams(r)
 		opt := parseListOptions(q, healthcare.PatientOrderFields)
 		if err := q.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		list, total, err := patients.FindPatients(r.Context(), opt)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, newPage(r, opt, total, mapItems(list, toPatientResponse)))
-	})
+		return nil
+	}
 }
 
-func handlePatientCreate(logger *slog.Logger, patients healthcare.PatientService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handlePatientCreate(patients healthcare.PatientService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, patientFields...)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		upd := readPatientUpdate(body, false)
 		if err := body.err(); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		var p healthcare.Patient
 		upd.Apply(&p)
 		if err := patients.CreatePatient(r.Context(), &p); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.Header().Set("ETag", etag(&p))
 		encode(w, http.StatusCreated, toPatientResponse(&p))
-	})
+		return nil
+	}
 }
 
-func handlePatientGet(logger *slog.Logger, patients healthcare.PatientService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handlePatientGet(patients healthcare.PatientService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		p, err := patients.FindPatientByID(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.Header().Set("ETag", etag(p))
 		encode(w, http.StatusOK, toPatientResponse(p))
-	})
+		return nil
+	}
 }
 
-func handlePatientUpdate(logger *slog.Logger, patients healthcare.PatientService, partial bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handlePatientUpdate(patients healthcare.PatientService, partial bool) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		body, err := decodeObject(w, r, patientFields...)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		upd := readPatientUpdate(body, partial)
 		upd.Problems = body.errs
 		p, err := patients.UpdatePatient(r.Context(), id, upd, ifMatch(r))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.Header().Set("ETag", etag(p))
 		encode(w, http.StatusOK, toPatientResponse(p))
-	})
+		return nil
+	}
 }
 
-func handlePatientDelete(logger *slog.Logger, patients healthcare.PatientService) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handlePatientDelete(patients healthcare.PatientService) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if err := patients.DeletePatient(r.Context(), id, ifMatch(r)); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
+		return nil
+	}
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
 )
 
@@ -19,54 +18,55 @@ type handler interface {
 // routes that hand out or take back tokens read no access token at all, as
 // simplejwt's views and the Django design's register view do, so an access
 // token sent along with a login can never make its holder the login's actor.
-func addRoutes(mux handler, logger *slog.Logger, cfg Config, svc Services) {
-	open := func(h http.Handler) http.Handler { return authenticate(svc.Auth, logger, h) }
-	auth := func(h http.Handler) http.Handler { return open(requireUser(logger, h)) }
-	authLimited := func(h http.Handler) http.Handler {
-		return throttled(logger, svc.Metrics, svc.Throttle, cfg.AuthLimit, "auth", byClientAddr("auth"), h)
+func addRoutes(mux handler, ew *errorWriter, cfg Config, svc Services) {
+	route := func(pattern string, h apiFunc) { mux.Handle(pattern, ew.handle(h)) }
+	open := func(h apiFunc) apiFunc { return authenticate(svc.Auth, h) }
+	auth := func(h apiFunc) apiFunc { return open(requireUser(h)) }
+	authLimited := func(h apiFunc) apiFunc {
+		return throttled(svc.Metrics, svc.Throttle, cfg.AuthLimit, "auth", byClientAddr("auth"), h)
 	}
-	doctorWrite := func(h http.Handler) http.Handler {
-		return auth(throttled(logger, svc.Metrics, svc.Throttle, cfg.DoctorWriteLimit, "doctor_write", byUser("doctor_write"), h))
+	doctorWrite := func(h apiFunc) apiFunc {
+		return auth(throttled(svc.Metrics, svc.Throttle, cfg.DoctorWriteLimit, "doctor_write", byUser("doctor_write"), h))
 	}
 
-	mux.Handle("POST /api/auth/register", authLimited(handleRegister(logger, svc.Auth)))
-	mux.Handle("POST /api/auth/login", authLimited(handleLogin(logger, svc.Auth, svc.Metrics)))
-	mux.Handle("POST /api/auth/refresh", authLimited(handleRefresh(logger, svc.Auth)))
-	mux.Handle("POST /api/auth/logout", handleLogout(logger, svc.Auth))
-	mux.Handle("GET /api/auth/me", auth(handleMe()))
-	mux.Handle("POST /api/auth/password", auth(handlePasswordChange(logger, svc.Auth)))
+	route("POST /api/auth/register", authLimited(handleRegister(svc.Auth)))
+	route("POST /api/auth/login", authLimited(handleLogin(svc.Auth, svc.Metrics)))
+	route("POST /api/auth/refresh", authLimited(handleRefresh(svc.Auth)))
+	route("POST /api/auth/logout", handleLogout(svc.Auth))
+	route("GET /api/auth/me", auth(handleMe()))
+	route("POST /api/auth/password", auth(handlePasswordChange(svc.Auth)))
 
-	mux.Handle("GET /api/patients", auth(handlePatientsList(logger, svc.Patients)))
-	mux.Handle("POST /api/patients", auth(handlePatientCreate(logger, svc.Patients)))
-	mux.Handle("GET /api/patients/{id}", auth(handlePatientGet(logger, svc.Patients)))
-	mux.Handle("PUT /api/patients/{id}", auth(handlePatientUpdate(logger, svc.Patients, false)))
-	mux.Handle("PATCH /api/patients/{id}", auth(handlePatientUpdate(logger, svc.Patients, true)))
-	mux.Handle("DELETE /api/patients/{id}", auth(handlePatientDelete(logger, svc.Patients)))
-	mux.Handle("GET /api/patients/{id}/doctors", auth(handlePatientDoctors(logger, svc.Assignments)))
+	route("GET /api/patients", auth(handlePatientsList(svc.Patients)))
+	route("POST /api/patients", auth(handlePatientCreate(svc.Patients)))
+	route("GET /api/patients/{id}", auth(handlePatientGet(svc.Patients)))
+	route("PUT /api/patients/{id}", auth(handlePatientUpdate(svc.Patients, false)))
+	route("PATCH /api/patients/{id}", auth(handlePatientUpdate(svc.Patients, true)))
+	route("DELETE /api/patients/{id}", auth(handlePatientDelete(svc.Patients)))
+	route("GET /api/patients/{id}/doctors", auth(handlePatientDoctors(svc.Assignments)))
 
-	mux.Handle("GET /api/doctors", open(handleDoctorsList(logger, svc.Doctors)))
-	mux.Handle("POST /api/doctors", doctorWrite(handleDoctorCreate(logger, svc.Doctors)))
-	mux.Handle("GET /api/doctors/{id}", open(handleDoctorGet(logger, svc.Doctors)))
-	mux.Handle("PUT /api/doctors/{id}", doctorWrite(handleDoctorUpdate(logger, svc.Doctors, false)))
-	mux.Handle("PATCH /api/doctors/{id}", doctorWrite(handleDoctorUpdate(logger, svc.Doctors, true)))
-	mux.Handle("DELETE /api/doctors/{id}", doctorWrite(handleDoctorDelete(logger, svc.Doctors)))
+	route("GET /api/doctors", open(handleDoctorsList(svc.Doctors)))
+	route("POST /api/doctors", doctorWrite(handleDoctorCreate(svc.Doctors)))
+	route("GET /api/doctors/{id}", open(handleDoctorGet(svc.Doctors)))
+	route("PUT /api/doctors/{id}", doctorWrite(handleDoctorUpdate(svc.Doctors, false)))
+	route("PATCH /api/doctors/{id}", doctorWrite(handleDoctorUpdate(svc.Doctors, true)))
+	route("DELETE /api/doctors/{id}", doctorWrite(handleDoctorDelete(svc.Doctors)))
 
-	mux.Handle("POST /api/mappings", auth(handleAssignmentCreate(logger, svc.Assignments)))
-	mux.Handle("GET /api/mappings", auth(handleAssignmentsList(logger, svc.Assignments)))
-	mux.Handle("GET /api/mappings/{id}", auth(handlePatientDoctors(logger, svc.Assignments)))
-	mux.Handle("DELETE /api/mappings/{id}", auth(handleAssignmentDelete(logger, svc.Assignments)))
+	route("POST /api/mappings", auth(handleAssignmentCreate(svc.Assignments)))
+	route("GET /api/mappings", auth(handleAssignmentsList(svc.Assignments)))
+	route("GET /api/mappings/{id}", auth(handlePatientDoctors(svc.Assignments)))
+	route("DELETE /api/mappings/{id}", auth(handleAssignmentDelete(svc.Assignments)))
 
-	mux.Handle("GET /api/audit", auth(handleAuditList(logger, svc.Audit)))
+	route("GET /api/audit", auth(handleAuditList(svc.Audit)))
 
-	mux.Handle("GET /api/schema", handleSchema())
-	mux.Handle("GET /api/docs", handleDocs(logger))
-	mux.Handle("GET /api/docs/{file}", handleDocs(logger))
+	route("GET /api/schema", handleSchema())
+	route("GET /api/docs", handleDocs())
+	route("GET /api/docs/{file}", handleDocs())
 
-	mux.Handle("GET /healthz", handleHealthz())
-	mux.Handle("GET /readyz", handleReadyz(logger, svc.Ready))
-	if cfg.MetricsElsewhere {
-		mux.Handle("GET /metrics", nopMetrics{}.Handler())
+	route("GET /healthz", handleHealthz())
+	route("GET /readyz", handleReadyz(ew.logger, svc.Ready))
+	if metrics := svc.Metrics.Handler(); metrics != nil && !cfg.MetricsElsewhere {
+		mux.Handle("GET /metrics", metrics)
 	} else {
-		mux.Handle("GET /metrics", svc.Metrics.Handler())
+		route("GET /metrics", func(http.ResponseWriter, *http.Request) error { return errNotFound() })
 	}
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -45,7 +44,7 @@ var hsts = []string{"max-age=31536000; includeSubDomains"}
 // travel in the Authorization header, never in cookies, so credentials are
 // never allowed and "*" stays harmless. A preflight from another origin is
 // refused outright.
-func withCORS(logger *slog.Logger, origins []string, next http.Handler) http.Handler {
+func withCORS(ew *errorWriter, origins []string, next http.Handler) http.Handler {
 	anyOrigin := slices.Contains(origins, "*")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
@@ -58,7 +57,7 @@ func withCORS(logger *slog.Logger, origins []string, next http.Handler) http.Han
 		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 		if !allowed {
 			if preflight {
-				writeError(w, r, logger, healthcare.Errorf(healthcare.EPERMISSION, "Origin not allowed."))
+				ew.write(w, r, healthcare.Errorf(healthcare.EPERMISSION, "Origin not allowed."))
 				return
 			}
 			next.ServeHTTP(w, r) // no CORS headers: the browser withholds the answer

@@ -28,7 +28,7 @@ type Config struct {
 	// RequestTimeout bounds each request's work, database calls included.
 	RequestTimeout time.Duration
 	// Unavailable tells a database outage from a bug, so that an outage is
-	// a 503 the client may retry rather than a 500.
+	// a 503 the client may retry rather than a 500; nil: none is.
 	Unavailable func(error) bool
 	// MetricsElsewhere: /metrics is served on a listener of its own, and
 	// the API's port answers it with 404.
@@ -53,25 +53,26 @@ type Services struct {
 // once: each may hold a few MiB while its body is read and parsed.
 const largeBodySlots = 8
 
-// NewServer returns the API's handler: the routes of routes.go behind
-// request id → recover → access log → security headers → deadline → host
-// check → CORS → large-body gate; routes.go adds authentication per route.
-func NewServer(logger *slog.Logger, cfg Config, svc Services) http.Handler {
+// NewHandler returns the API's HTTP handler: the routes of routes.go, each
+// with its authentication and throttling, behind request id → outage test
+// → recover → access log → security headers → deadline → host check →
+// CORS → large-body gate → router.
+func NewHandler(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	if svc.Metrics == nil {
 		svc.Metrics = nopMetrics{}
 	}
+	ew := &errorWriter{logger: logger, unavailable: cfg.Unavailable}
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, cfg, svc)
-	var h http.Handler = &router{mux: mux, logger: logger}
-	h = withBodyGate(logger, largeBodySlots, 2*time.Second, h)
-	h = withCORS(logger, normalizeOrigins(cfg.CORSAllowedOrigins), h)
-	h = withAllowedHosts(logger, cfg.AllowedHosts, h)
+	addRoutes(mux, ew, cfg, svc)
+	var h http.Handler = &router{mux: mux, ew: ew}
+	h = withBodyGate(ew, largeBodySlots, 2*time.Second, h)
+	h = withCORS(ew, normalizeOrigins(cfg.CORSAllowedOrigins), h)
+	h = withAllowedHosts(ew, cfg.AllowedHosts, h)
 	h = withTimeout(cfg.RequestTimeout, h)
 	h = withSecurityHeaders(h)
 	h = withAccessLog(logger, svc.Metrics, h)
-	h = withRecover(logger, h)
+	h = withRecover(ew, h)
 	h = withRequestID(cfg.TrustedProxies, h)
-	h = withUnavailable(cfg.Unavailable, h)
 	return h
 }
 
@@ -88,23 +89,20 @@ type Metrics interface {
 	Handler() http.Handler
 }
 
+// nopMetrics records nothing and serves no /metrics.
 type nopMetrics struct{}
 
 func (nopMetrics) Request(string, string, int, time.Duration) {}
 func (nopMetrics) InFlight(int)                               {}
 func (nopMetrics) Login(bool)                                 {}
 func (nopMetrics) Throttled(string)                           {}
-func (nopMetrics) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, slog.Default(), errNotFound())
-	})
-}
+func (nopMetrics) Handler() http.Handler                      { return nil }
 
 // router serves every route with and without its trailing slash, and
 // answers the mux's own 404 and 405 in the contract's shape.
 type router struct {
-	mux    *http.ServeMux
-	logger *slog.Logger
+	mux *http.ServeMux
+	ew  *errorWriter
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +113,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// An unclean path ("//", "..") would get the mux's redirect; the
 	// contract has none, and such a path names nothing.
 	if path.Clean(r.URL.Path) != r.URL.Path {
-		writeError(w, r, rt.logger, errNotFound())
+		rt.ew.write(w, r, errNotFound())
 		return
 	}
 	h, pattern := rt.mux.Handler(r)
@@ -136,10 +134,10 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if probe.status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", probe.header.Get("Allow")+", OPTIONS")
-		writeError(w, r, rt.logger, errorf(eMethodNotAllowed, "Method \""+r.Method+"\" not allowed."))
+		rt.ew.write(w, r, httpError(eMethodNotAllowed, "Method \""+r.Method+"\" not allowed."))
 		return
 	}
-	writeError(w, r, rt.logger, errNotFound())
+	rt.ew.write(w, r, errNotFound())
 }
 
 type optionsResponse struct {

@@ -182,7 +182,7 @@ func (s *AssignmentService) DeleteAssignment(ctx context.Context, id int64) erro
 	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, deleteAssignmentSQL, id, owner).Scan(&ev.PatientID)
 		if isNoRows(err) {
-			return errNotFound()
+			return healthcare.NotFound()
 		} else if err != nil {
 			return fmt.Errorf("delete assignment: %w", err)
 		}

@@ -258,7 +258,7 @@ const findEventsSQL = `SELECT ` + auditColumns + `, count(*) OVER () FROM audit_
 func (s *AuditService) FindEvents(ctx context.Context, f healthcare.AuditFilter) ([]*healthcare.AuditEvent, int, error) {
 	u := healthcare.UserFromContext(ctx)
 	if u == nil {
-		return nil, 0, healthcare.Errorf(healthcare.ENOTAUTHENTICATED, "Authentication credentials were not provided.")
+		return nil, 0, healthcare.NotAuthenticated()
 	}
 	q := newQuery(findEventsSQL)
 	if !u.IsStaff {

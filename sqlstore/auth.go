@@ -331,7 +331,7 @@ func (s *AuthService) ChangePassword(ctx context.Context, oldPassword, newPasswo
 func (s *AuthService) changePassword(ctx context.Context, oldPassword, newPassword string, ev *healthcare.AuditEvent) error {
 	caller := healthcare.UserFromContext(ctx)
 	if caller == nil {
-		return healthcare.Errorf(healthcare.ENOTAUTHENTICATED, "Authentication credentials were not provided.")
+		return healthcare.NotAuthenticated()
 	}
 	// Guessing the old password here counts as failed logins of the account.
 	throttleKey := loginThrottleKey(caller, "")

@@ -35,7 +35,7 @@ const findDoctorSQL = `SELECT ` + doctorColumns + ` FROM doctors WHERE id = $1`
 func findDoctor(ctx context.Context, tx querier, id int64, lock string) (*healthcare.Doctor, error) {
 	d, err := scanDoctor(tx.QueryRowContext(ctx, findDoctorSQL+lock, id))
 	if isNoRows(err) {
-		return nil, errNotFound()
+		return nil, healthcare.NotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find doctor: %w", err)
 	}
@@ -173,7 +173,7 @@ func (s *DoctorService) DeleteDoctor(ctx context.Context, id int64) error {
 		if n, err := res.RowsAffected(); err != nil {
 			return fmt.Errorf("delete doctor: %w", err)
 		} else if n == 0 {
-			return errNotFound()
+			return healthcare.NotFound()
 		}
 		return s.db.audit.insertTx(ctx, tx, ev)
 	})

@@ -24,12 +24,11 @@ func NewPatientService(db *DB) *PatientService { return &PatientService{db: db} 
 func ownerID(ctx context.Context) (int64, error) {
 	id := healthcare.UserIDFromContext(ctx)
 	if id == 0 {
-		return 0, healthcare.Errorf(healthcare.ENOTAUTHENTICATED, "Authentication credentials were not provided.")
+		return 0, healthcare.NotAuthenticated()
 	}
 	return id, nil
 }
 
-func errNotFound() error { return healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgNotFound) }
 
 const patientColumns = `id, owner_id, first_name, last_name, email, dob, notes, created_at, updated_at, version`
 
@@ -76,7 +75,7 @@ const findPatientSQL = `SELECT ` + patientColumns + ` FROM patients WHERE id = $
 func findPatient(ctx context.Context, q rowQuerier, owner, id int64, lock string) (*healthcare.Patient, error) {
 	p, err := scanPatient(q.queryRow(ctx, findPatientSQL+lock, id, owner))
 	if isNoRows(err) {
-		return nil, errNotFound()
+		return nil, healthcare.NotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find patient: %w", err)
 	}

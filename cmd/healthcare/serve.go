@@ -68,7 +68,7 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		}
 		return db.Ready(ctx)
 	}
-	handler := httpapi.NewServer(logger, httpapi.Config{
+	handler := httpapi.NewHandler(logger, httpapi.Config{
 		AllowedHosts: cfg.AllowedHosts, TrustedProxies: cfg.TrustedProxies,
 		AuthLimit: cfg.AuthLimit, DoctorWriteLimit: cfg.DoctorLimit,
 		CORSAllowedOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
