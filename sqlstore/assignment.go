@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/clinicapi/healthcare"
@@ -35,9 +34,9 @@ func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.
 	ev := newEvent(ctx, healthcare.ActionAssignmentCreate, "assignment", 0)
 	ev.PatientID = a.PatientID
 	lock := s.db.dialect.forShare // neither row may vanish before the insert
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.withTx(ctx, func(tx handle) error {
 		errs := healthcare.FieldErrors{}
-		if _, err := findPatient(ctx, inTx{tx}, owner, a.PatientID, lock); healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
+		if _, err := findPatient(ctx, tx, owner, a.PatientID, lock); healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
 			errs.Add("patient", invalidPK(a.PatientID))
 		} else if err != nil {
 			return err
@@ -52,7 +51,7 @@ func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.
 			return err
 		}
 		a.Doctor, a.CreatedAt = d, s.db.now()
-		err = tx.QueryRowContext(ctx, insertAssignmentSQL, a.PatientID, a.DoctorID, owner, a.CreatedAt).Scan(&a.ID)
+		err = tx.queryRow(ctx, insertAssignmentSQL, a.PatientID, a.DoctorID, owner, a.CreatedAt).Scan(&a.ID)
 		if classify(err) == uniqueViolation {
 			return healthcare.FieldError(healthcare.NonFieldErrors, healthcare.MsgUniquePair)
 		} else if err != nil {
@@ -116,7 +115,7 @@ func (s *AssignmentService) findAssignments(ctx context.Context, q *query) ([]*h
 		list  []*healthcare.Assignment
 		total int
 	)
-	err := s.db.eachRow(ctx, q.String(), q.args, func(row rowScanner) error {
+	err := s.db.pool().each(ctx, q.String(), q.args, func(row scanner) error {
 		a := &healthcare.Assignment{Doctor: &healthcare.Doctor{}}
 		if err := row.Scan(&a.ID, &a.PatientID, &a.DoctorID, &a.CreatedAt,
 			&a.Doctor.FirstName, &a.Doctor.LastName, &a.Doctor.Specialization, &total); err != nil {
@@ -156,7 +155,7 @@ func (s *AssignmentService) FindDoctorsOfPatient(ctx context.Context, patientID 
 	ev := newEvent(ctx, healthcare.ActionAssignmentList, "patient", patientID)
 	ev.PatientID = patientID
 	// An empty list must not hide that the patient is not the caller's.
-	if _, err := findPatient(ctx, s.db, owner, patientID, ""); err != nil {
+	if _, err := findPatient(ctx, s.db.pool(), owner, patientID, ""); err != nil {
 		return nil, 0, s.db.audit.recordFailure(ctx, ev, err)
 	}
 	doctors, total, err := s.db.findDoctors(ctx, opt, q)
@@ -179,8 +178,8 @@ func (s *AssignmentService) DeleteAssignment(ctx context.Context, id int64) erro
 		return err
 	}
 	ev := newEvent(ctx, healthcare.ActionAssignmentDelete, "assignment", id)
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, deleteAssignmentSQL, id, owner).Scan(&ev.PatientID)
+	err = s.db.withTx(ctx, func(tx handle) error {
+		err := tx.queryRow(ctx, deleteAssignmentSQL, id, owner).Scan(&ev.PatientID)
 		if isNoRows(err) {
 			return healthcare.NotFound()
 		} else if err != nil {

@@ -181,7 +181,7 @@ func TestAuditAtomicWithChange(t *testing.T) {
 func TestAuditDisabledForBenchmark(t *testing.T) {
 	url := sqlstoretest.SQLiteURL(t)
 	sqlstoretest.Open(t, url) // migrate
-	db, err := sqlstore.Open(context.Background(), url, sqlstore.Options{DisableAuditForBenchmark: true})
+	db, err := sqlstore.OpenWithoutAudit(context.Background(), url, sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,8 @@ package sqlstore
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -65,7 +65,7 @@ func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration,
 			errs.Add("password", msg)
 		}
 	}
-	taken, err := takenFields(ctx, s.db.db, r)
+	taken, err := takenFields(ctx, s.db.pool(), r)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration,
 		Username: r.Username, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
 		IsActive: true, IsStaff: staff, DateJoined: s.db.now(), PasswordHash: hash,
 	}
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.withTx(ctx, func(tx handle) error {
 		if err := insertUser(ctx, tx, u); err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration,
 	if classify(err) == uniqueViolation {
 		// A concurrent registration took the name between check and insert;
 		// the constraint caught it, now say which field.
-		if taken, terr := takenFields(ctx, s.db.db, r); terr == nil && len(taken) > 0 {
+		if taken, terr := takenFields(ctx, s.db.pool(), r); terr == nil && len(taken) > 0 {
 			return nil, taken.Err()
 		}
 	}
@@ -119,7 +119,7 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 		failed.SubjectHash = s.db.subjectHash(login[:healthcare.MaxLoginNameBytes] + "…")
 	} else {
 		failed.SubjectHash = s.db.subjectHash(login)
-		if u, err = findUserByLogin(ctx, s.db.db, login); err != nil {
+		if u, err = findUserByLogin(ctx, s.db.pool(), login); err != nil {
 			return nil, err
 		}
 	}
@@ -152,7 +152,7 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 	ev := newEvent(ctx, healthcare.ActionLogin, "user", u.ID)
 	ev.ActorID = u.ID
 	var pair *healthcare.TokenPair
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.withTx(ctx, func(tx handle) error {
 		family, err := newFamily()
 		if err != nil {
 			return err
@@ -160,7 +160,7 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 		if pair, err = s.issuePair(ctx, tx, u.ID, family); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, resetSQL, throttleKey); err != nil {
+		if _, err := tx.exec(ctx, resetSQL, throttleKey); err != nil {
 			return fmt.Errorf("reset login count: %w", err)
 		}
 		return s.db.audit.insertTx(ctx, tx, ev)
@@ -180,7 +180,7 @@ func loginThrottleKey(u *healthcare.User, subject string) string {
 }
 
 // issuePair signs an access and a refresh token and records the refresh one.
-func (s *AuthService) issuePair(ctx context.Context, tx *sql.Tx, userID int64, family string) (*healthcare.TokenPair, error) {
+func (s *AuthService) issuePair(ctx context.Context, tx handle, userID int64, family string) (*healthcare.TokenPair, error) {
 	now := s.db.now()
 	access, _, err := s.tokens.Issue(healthcare.AccessToken, userID, now)
 	if err != nil {
@@ -214,22 +214,27 @@ func (s *AuthService) Refresh(ctx context.Context, refresh string) (*healthcare.
 		return nil, s.db.audit.recordFailure(ctx, ev, err)
 	}
 	ev.ActorID, ev.ObjectType, ev.ObjectID = claims.UserID, "user", claims.UserID
-	var pair *healthcare.TokenPair
-	reused := false
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+	// The transaction commits what it revoked even when it issues nothing,
+	// so why it issued nothing is told apart from a failure of its own.
+	var (
+		pair    *healthcare.TokenPair
+		refused error
+	)
+	err = s.db.withTx(ctx, func(tx handle) error {
 		now := s.db.now()
 		family, err := revokeRefreshToken(ctx, tx, refresh, now)
 		if err != nil {
 			return err
 		}
 		if family == "" {
-			// Committing the family's revocation and its event is the point,
-			// so this returns nil and the caller answers 401.
 			stolen, err := findRefreshFamily(ctx, tx, refresh)
-			if err != nil || stolen == "" {
+			if err != nil {
 				return err
+			} else if stolen == "" {
+				refused = errTokenInvalid() // never issued here
+				return nil
 			}
-			reused = true
+			refused = errRefreshReused
 			if err := revokeFamily(ctx, tx, stolen, now); err != nil {
 				return err
 			}
@@ -237,26 +242,32 @@ func (s *AuthService) Refresh(ctx context.Context, refresh string) (*healthcare.
 			reuse.ActorID, reuse.OwnerID, reuse.Outcome = claims.UserID, claims.UserID, healthcare.OutcomeDenied
 			return s.db.audit.insertTx(ctx, tx, reuse)
 		}
-		u, err := findUserByID(ctx, inTx{tx}, claims.UserID)
-		if err != nil || u == nil || !u.IsActive {
+		u, err := findUserByID(ctx, tx, claims.UserID)
+		if err != nil {
 			return err
+		} else if u == nil || !u.IsActive {
+			refused = errTokenInvalid()
+			return nil
 		}
 		if pair, err = s.issuePair(ctx, tx, u.ID, family); err != nil {
 			return err
 		}
 		return s.db.audit.insertTx(ctx, tx, ev)
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if pair == nil {
-		if reused {
-			return nil, errTokenInvalid()
-		}
-		return nil, s.db.audit.recordFailure(ctx, ev, errTokenInvalid())
+	case refused == errRefreshReused:
+		return nil, errTokenInvalid() // its event, auth.token_reuse, is written
+	case refused != nil:
+		return nil, s.db.audit.recordFailure(ctx, ev, refused)
 	}
 	return pair, nil
 }
+
+// errRefreshReused is a refresh token presented after it was rotated: its
+// family is revoked.
+var errRefreshReused = errors.New("refresh token reused")
 
 // Logout revokes the family of a refresh token.
 func (s *AuthService) Logout(ctx context.Context, refresh string) error {
@@ -266,7 +277,7 @@ func (s *AuthService) Logout(ctx context.Context, refresh string) error {
 		return s.db.audit.recordFailure(ctx, ev, err)
 	}
 	ev.ActorID, ev.ObjectType, ev.ObjectID = claims.UserID, "user", claims.UserID
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.withTx(ctx, func(tx handle) error {
 		now := s.db.now()
 		family, err := revokeRefreshToken(ctx, tx, refresh, now)
 		if err != nil {
@@ -294,7 +305,7 @@ func (s *AuthService) Authenticate(ctx context.Context, access string) (*healthc
 	if err != nil {
 		return nil, err
 	}
-	u, err := findUserByID(ctx, s.db, claims.UserID)
+	u, err := findUserByID(ctx, s.db.pool(), claims.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +349,7 @@ func (s *AuthService) changePassword(ctx context.Context, oldPassword, newPasswo
 	if err := (&Throttle{db: s.db}).Hit(ctx, throttleKey, s.LoginLimit); err != nil {
 		return err
 	}
-	u, err := findUserByID(ctx, s.db, caller.ID)
+	u, err := findUserByID(ctx, s.db.pool(), caller.ID)
 	if err != nil {
 		return err
 	} else if u == nil {
@@ -368,15 +379,15 @@ func (s *AuthService) changePassword(ctx context.Context, oldPassword, newPasswo
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	return s.db.withTx(ctx, func(tx *sql.Tx) error {
+	return s.db.withTx(ctx, func(tx handle) error {
 		now := s.db.now()
-		if _, err := tx.ExecContext(ctx, changePasswordSQL, hash, now, u.ID); err != nil {
+		if _, err := tx.exec(ctx, changePasswordSQL, hash, now, u.ID); err != nil {
 			return fmt.Errorf("change password: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, revokeUserTokensSQL, now, u.ID); err != nil {
+		if _, err := tx.exec(ctx, revokeUserTokensSQL, now, u.ID); err != nil {
 			return fmt.Errorf("revoke tokens: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, resetSQL, throttleKey); err != nil {
+		if _, err := tx.exec(ctx, resetSQL, throttleKey); err != nil {
 			return fmt.Errorf("reset password attempts: %w", err)
 		}
 		return s.db.audit.insertTx(ctx, tx, ev)

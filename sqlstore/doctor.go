@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/clinicapi/healthcare"
@@ -20,7 +19,7 @@ func NewDoctorService(db *DB) *DoctorService { return &DoctorService{db: db} }
 
 const doctorColumns = `id, first_name, last_name, email, specialization, created_at, updated_at`
 
-func scanDoctor(row interface{ Scan(...any) error }, extra ...any) (*healthcare.Doctor, error) {
+func scanDoctor(row scanner, extra ...any) (*healthcare.Doctor, error) {
 	var d healthcare.Doctor
 	dest := append([]any{&d.ID, &d.FirstName, &d.LastName, &d.Email, &d.Specialization, &d.CreatedAt, &d.UpdatedAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
@@ -32,8 +31,8 @@ func scanDoctor(row interface{ Scan(...any) error }, extra ...any) (*healthcare.
 
 const findDoctorSQL = `SELECT ` + doctorColumns + ` FROM doctors WHERE id = $1`
 
-func findDoctor(ctx context.Context, tx querier, id int64, lock string) (*healthcare.Doctor, error) {
-	d, err := scanDoctor(tx.QueryRowContext(ctx, findDoctorSQL+lock, id))
+func findDoctor(ctx context.Context, tx handle, id int64, lock string) (*healthcare.Doctor, error) {
+	d, err := scanDoctor(tx.queryRow(ctx, findDoctorSQL+lock, id))
 	if isNoRows(err) {
 		return nil, healthcare.NotFound()
 	} else if err != nil {
@@ -44,7 +43,7 @@ func findDoctor(ctx context.Context, tx querier, id int64, lock string) (*health
 
 // FindDoctorByID returns one doctor.
 func (s *DoctorService) FindDoctorByID(ctx context.Context, id int64) (*healthcare.Doctor, error) {
-	return findDoctor(ctx, s.db.db, id, "")
+	return findDoctor(ctx, s.db.pool(), id, "")
 }
 
 var doctorOrder = orderColumns("", healthcare.DoctorOrderFields)
@@ -71,7 +70,7 @@ func (db *DB) findDoctors(ctx context.Context, opt healthcare.ListOptions, q *qu
 		doctors []*healthcare.Doctor
 		total   int
 	)
-	err := db.eachRow(ctx, q.String(), q.args, func(row rowScanner) error {
+	err := db.pool().each(ctx, q.String(), q.args, func(row scanner) error {
 		d, err := scanDoctor(row, &total)
 		if err != nil {
 			return fmt.Errorf("scan doctor: %w", err)
@@ -109,8 +108,8 @@ func (s *DoctorService) CreateDoctor(ctx context.Context, d *healthcare.Doctor) 
 	}
 	now := s.db.now()
 	d.CreatedAt, d.UpdatedAt = now, now
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, insertDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Fold(d.Email),
+	err := s.db.withTx(ctx, func(tx handle) error {
+		err := tx.queryRow(ctx, insertDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Fold(d.Email),
 			d.Specialization, healthcare.Fold(d.Specialization), doctorSearchKey(d), now).Scan(&d.ID)
 		if err != nil {
 			return doctorWriteError("insert doctor", err)
@@ -131,7 +130,7 @@ specialization = $5, specialization_key = $6, search_key = $7, updated_at = $8 W
 func (s *DoctorService) UpdateDoctor(ctx context.Context, id int64, upd healthcare.DoctorUpdate) (*healthcare.Doctor, error) {
 	ev := newEvent(ctx, healthcare.ActionDoctorUpdate, "doctor", id)
 	var d *healthcare.Doctor
-	err := s.db.withTx(ctx, func(tx *sql.Tx) (err error) {
+	err := s.db.withTx(ctx, func(tx handle) (err error) {
 		if d, err = findDoctor(ctx, tx, id, s.db.dialect.forUpdate); err != nil {
 			return err
 		}
@@ -143,7 +142,7 @@ func (s *DoctorService) UpdateDoctor(ctx context.Context, id int64, upd healthca
 			return err
 		}
 		d.UpdatedAt = s.db.now()
-		_, err = tx.ExecContext(ctx, updateDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Fold(d.Email),
+		_, err = tx.exec(ctx, updateDoctorSQL, d.FirstName, d.LastName, d.Email, healthcare.Fold(d.Email),
 			d.Specialization, healthcare.Fold(d.Specialization), doctorSearchKey(d), d.UpdatedAt, id)
 		if err != nil {
 			return doctorWriteError("update doctor", err)
@@ -162,8 +161,8 @@ const deleteDoctorSQL = `DELETE FROM doctors WHERE id = $1`
 // from assignments refuses it otherwise, with no window for a race.
 func (s *DoctorService) DeleteDoctor(ctx context.Context, id int64) error {
 	ev := newEvent(ctx, healthcare.ActionDoctorDelete, "doctor", id)
-	err := s.db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, deleteDoctorSQL, id)
+	err := s.db.withTx(ctx, func(tx handle) error {
+		res, err := tx.exec(ctx, deleteDoctorSQL, id)
 		if classify(err) == foreignKeyViolation {
 			return healthcare.Errorf(healthcare.EDOCTORASSIGNED,
 				"This doctor is still assigned to patients; remove those assignments first.")

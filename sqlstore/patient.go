@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -29,10 +28,9 @@ func ownerID(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
-
 const patientColumns = `id, owner_id, first_name, last_name, email, dob, notes, created_at, updated_at, version`
 
-func scanPatient(row interface{ Scan(...any) error }, extra ...any) (*healthcare.Patient, error) {
+func scanPatient(row scanner, extra ...any) (*healthcare.Patient, error) {
 	var p healthcare.Patient
 	dest := append([]any{&p.ID, &p.OwnerID, &p.FirstName, &p.LastName, &p.Email, &p.DOB, &p.Notes,
 		&p.CreatedAt, &p.UpdatedAt, &p.Version}, extra...)
@@ -59,7 +57,7 @@ func (s *PatientService) FindPatientByID(ctx context.Context, id int64) (*health
 	}
 	ev := newEvent(ctx, healthcare.ActionPatientRead, "patient", id)
 	ev.PatientID = id
-	p, err := findPatient(ctx, s.db, owner, id, "")
+	p, err := findPatient(ctx, s.db.pool(), owner, id, "")
 	if err != nil {
 		return nil, s.db.audit.recordFailure(ctx, ev, err)
 	}
@@ -72,7 +70,7 @@ func (s *PatientService) FindPatientByID(ctx context.Context, id int64) (*health
 
 const findPatientSQL = `SELECT ` + patientColumns + ` FROM patients WHERE id = $1 AND owner_id = $2`
 
-func findPatient(ctx context.Context, q rowQuerier, owner, id int64, lock string) (*healthcare.Patient, error) {
+func findPatient(ctx context.Context, q handle, owner, id int64, lock string) (*healthcare.Patient, error) {
 	p, err := scanPatient(q.queryRow(ctx, findPatientSQL+lock, id, owner))
 	if isNoRows(err) {
 		return nil, healthcare.NotFound()
@@ -120,7 +118,7 @@ func (s *PatientService) findPatients(ctx context.Context, q *query) ([]*healthc
 		patients []*healthcare.Patient
 		total    int
 	)
-	err := s.db.eachRow(ctx, q.String(), q.args, func(row rowScanner) error {
+	err := s.db.pool().each(ctx, q.String(), q.args, func(row scanner) error {
 		p, err := scanPatient(row, &total)
 		if err != nil {
 			return fmt.Errorf("scan patient: %w", err)
@@ -151,8 +149,8 @@ func (s *PatientService) CreatePatient(ctx context.Context, p *healthcare.Patien
 	}
 	p.OwnerID, p.CreatedAt, p.UpdatedAt, p.Version = owner, now, now, 1
 	p.DOB = dateOnly(p.DOB)
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, insertPatientSQL, owner, p.FirstName, p.LastName, p.Email, healthcare.Fold(p.Email),
+	err = s.db.withTx(ctx, func(tx handle) error {
+		err := tx.queryRow(ctx, insertPatientSQL, owner, p.FirstName, p.LastName, p.Email, healthcare.Fold(p.Email),
 			p.DOB, p.Notes, patientSearchKey(p), now).Scan(&p.ID)
 		if err != nil {
 			return patientWriteError("insert patient", err)
@@ -191,8 +189,8 @@ func (s *PatientService) UpdatePatient(ctx context.Context, id int64, upd health
 	ev := newEvent(ctx, healthcare.ActionPatientUpdate, "patient", id)
 	ev.PatientID = id
 	var p *healthcare.Patient
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		if p, err = findPatient(ctx, inTx{tx}, owner, id, s.db.dialect.forUpdate); err != nil {
+	err = s.db.withTx(ctx, func(tx handle) error {
+		if p, err = findPatient(ctx, tx, owner, id, s.db.dialect.forUpdate); err != nil {
 			return err
 		}
 		if !ifMatch.Matches(p.Version) {
@@ -214,7 +212,7 @@ func (s *PatientService) UpdatePatient(ctx context.Context, id int64, upd health
 			ev.OwnerID = owner
 			return s.db.audit.insertTx(ctx, tx, ev)
 		}
-		res, err := tx.ExecContext(ctx, updatePatientSQL, p.FirstName, p.LastName, p.Email, healthcare.Fold(p.Email),
+		res, err := tx.exec(ctx, updatePatientSQL, p.FirstName, p.LastName, p.Email, healthcare.Fold(p.Email),
 			p.DOB, p.Notes, patientSearchKey(p), now, id, owner, p.Version)
 		if err != nil {
 			return patientWriteError("update patient", err)
@@ -250,15 +248,15 @@ func (s *PatientService) DeletePatient(ctx context.Context, id int64, ifMatch *h
 	}
 	ev := newEvent(ctx, healthcare.ActionPatientDelete, "patient", id)
 	ev.PatientID = id
-	err = s.db.withTx(ctx, func(tx *sql.Tx) error {
-		p, err := findPatient(ctx, inTx{tx}, owner, id, s.db.dialect.forUpdate)
+	err = s.db.withTx(ctx, func(tx handle) error {
+		p, err := findPatient(ctx, tx, owner, id, s.db.dialect.forUpdate)
 		if err != nil {
 			return err
 		}
 		if !ifMatch.Matches(p.Version) {
 			return errPrecondition()
 		}
-		res, err := tx.ExecContext(ctx, deletePatientSQL, id, owner, p.Version)
+		res, err := tx.exec(ctx, deletePatientSQL, id, owner, p.Version)
 		if err != nil {
 			return fmt.Errorf("delete patient: %w", err)
 		}

@@ -37,7 +37,7 @@ func (db *DB) Ready(ctx context.Context) error {
 			return err
 		}
 		var room int64
-		if err := db.db.QueryRowContext(ctx, sqliteRoomSQL).Scan(&room); err != nil {
+		if err := db.pool().queryRow(ctx, sqliteRoomSQL).Scan(&room); err != nil {
 			return fmt.Errorf("measure database room: %w", err)
 		}
 		if room < minRoom {
@@ -54,7 +54,7 @@ const probeSQL = `INSERT INTO throttle_counters (key, window_start, hits) VALUES
 ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start`
 
 func (db *DB) probe(ctx context.Context) error {
-	if _, err := db.db.ExecContext(ctx, probeSQL, db.now()); err != nil {
+	if _, err := db.pool().exec(ctx, probeSQL, db.now()); err != nil {
 		db.noteWrite(err)
 		return fmt.Errorf("probe write: %w", err)
 	}
@@ -118,7 +118,7 @@ func (h *storageHealth) check(ctx context.Context, now time.Time, probe func(con
 // per-connection PRAGMA (max_page_count, query_only); nothing in the
 // product calls it.
 func (db *DB) ExecForTest(ctx context.Context, query string) error {
-	if _, err := db.db.ExecContext(ctx, query); err != nil {
+	if _, err := db.pool().exec(ctx, query); err != nil {
 		return fmt.Errorf("exec for test: %w", err)
 	}
 	return nil

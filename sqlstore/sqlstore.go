@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -28,9 +27,6 @@ type Options struct {
 	// AuditBatch, when set, is told the size of every audit batch and how
 	// long its oldest event waited.
 	AuditBatch func(events int, oldest time.Duration)
-	// DisableAuditForBenchmark turns the audit trail off. It exists only to
-	// measure what auditing costs; nothing in the product sets it.
-	DisableAuditForBenchmark bool
 }
 
 // DB is a handle on the database shared by every service of this package.
@@ -78,7 +74,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		_ = sqldb.Close()
 		return nil, err
 	}
-	db.audit = newAuditor(db, opt.DisableAuditForBenchmark)
+	db.audit = newAuditor(db)
 	db.audit.observe = opt.AuditBatch
 	return db, nil
 }
@@ -104,34 +100,3 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
-
-// withTx runs fn in a transaction and commits it if fn returns nil.
-func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	defer func() { db.noteWrite(err) }()
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// querier is what *sql.DB and *sql.Tx share, for helpers used in and out
-// of a transaction.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

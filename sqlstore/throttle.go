@@ -35,7 +35,7 @@ func (t *Throttle) Hit(ctx context.Context, key string, limit healthcare.Limit) 
 	now := t.db.now()
 	start := now.Truncate(limit.Window)
 	var hits int
-	if err := t.db.db.QueryRowContext(ctx, hitSQL, key, start).Scan(&hits); err != nil {
+	if err := t.db.pool().queryRow(ctx, hitSQL, key, start).Scan(&hits); err != nil {
 		t.db.noteWrite(err)
 		return fmt.Errorf("count request: %w", err)
 	}
@@ -49,7 +49,7 @@ const resetSQL = `DELETE FROM throttle_counters WHERE key = $1`
 
 // Reset forgets the requests counted for key.
 func (t *Throttle) Reset(ctx context.Context, key string) error {
-	if _, err := t.db.db.ExecContext(ctx, resetSQL, key); err != nil {
+	if _, err := t.db.pool().exec(ctx, resetSQL, key); err != nil {
 		return fmt.Errorf("reset request count: %w", err)
 	}
 	return nil
@@ -64,10 +64,10 @@ const deleteExpiredTokensSQL = `DELETE FROM refresh_tokens WHERE expires_at < $1
 // and refresh tokens past their expiry; neither can matter any more.
 func (db *DB) DeleteExpired(ctx context.Context, maxWindow time.Duration) error {
 	now := db.now()
-	if _, err := db.db.ExecContext(ctx, deleteStaleCountersSQL, now.Add(-maxWindow)); err != nil {
+	if _, err := db.pool().exec(ctx, deleteStaleCountersSQL, now.Add(-maxWindow)); err != nil {
 		return fmt.Errorf("delete stale counters: %w", err)
 	}
-	if _, err := db.db.ExecContext(ctx, deleteExpiredTokensSQL, now); err != nil {
+	if _, err := db.pool().exec(ctx, deleteExpiredTokensSQL, now); err != nil {
 		return fmt.Errorf("delete expired tokens: %w", err)
 	}
 	return nil

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"time"
@@ -22,8 +21,8 @@ func tokenHash(token string) string {
 const insertRefreshTokenSQL = `INSERT INTO refresh_tokens (token_hash, family, user_id, created_at, expires_at)
 VALUES ($1, $2, $3, $4, $5)`
 
-func insertRefreshToken(ctx context.Context, tx *sql.Tx, token, family string, c healthcare.TokenClaims, now time.Time) error {
-	_, err := tx.ExecContext(ctx, insertRefreshTokenSQL, tokenHash(token), family, c.UserID, now, c.ExpiresAt.UTC())
+func insertRefreshToken(ctx context.Context, tx handle, token, family string, c healthcare.TokenClaims, now time.Time) error {
+	_, err := tx.exec(ctx, insertRefreshTokenSQL, tokenHash(token), family, c.UserID, now, c.ExpiresAt.UTC())
 	if err != nil {
 		return fmt.Errorf("insert refresh token: %w", err)
 	}
@@ -37,9 +36,9 @@ WHERE token_hash = $2 AND revoked_at IS NULL RETURNING family`
 
 // revokeRefreshToken revokes an active token and returns its family, or ""
 // when the token is unknown or already revoked.
-func revokeRefreshToken(ctx context.Context, tx *sql.Tx, token string, now time.Time) (string, error) {
+func revokeRefreshToken(ctx context.Context, tx handle, token string, now time.Time) (string, error) {
 	var family string
-	err := tx.QueryRowContext(ctx, revokeRefreshTokenSQL, now, tokenHash(token)).Scan(&family)
+	err := tx.queryRow(ctx, revokeRefreshTokenSQL, now, tokenHash(token)).Scan(&family)
 	if isNoRows(err) {
 		return "", nil
 	} else if err != nil {
@@ -51,9 +50,9 @@ func revokeRefreshToken(ctx context.Context, tx *sql.Tx, token string, now time.
 const findRefreshFamilySQL = `SELECT family FROM refresh_tokens WHERE token_hash = $1`
 
 // findRefreshFamily returns the family of a recorded token, or "".
-func findRefreshFamily(ctx context.Context, tx *sql.Tx, token string) (string, error) {
+func findRefreshFamily(ctx context.Context, tx handle, token string) (string, error) {
 	var family string
-	err := tx.QueryRowContext(ctx, findRefreshFamilySQL, tokenHash(token)).Scan(&family)
+	err := tx.queryRow(ctx, findRefreshFamilySQL, tokenHash(token)).Scan(&family)
 	if isNoRows(err) {
 		return "", nil
 	} else if err != nil {
@@ -64,8 +63,8 @@ func findRefreshFamily(ctx context.Context, tx *sql.Tx, token string) (string, e
 
 const revokeFamilySQL = `UPDATE refresh_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL`
 
-func revokeFamily(ctx context.Context, tx *sql.Tx, family string, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, revokeFamilySQL, now, family); err != nil {
+func revokeFamily(ctx context.Context, tx handle, family string, now time.Time) error {
+	if _, err := tx.exec(ctx, revokeFamilySQL, now, family); err != nil {
 		return fmt.Errorf("revoke token family: %w", err)
 	}
 	return nil

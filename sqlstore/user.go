@@ -12,7 +12,7 @@ import (
 const userColumns = `id, username, email, first_name, last_name, is_active, is_staff, date_joined, password_hash,
 password_changed_at`
 
-func scanUser(row interface{ Scan(...any) error }) (*healthcare.User, error) {
+func scanUser(row scanner) (*healthcare.User, error) {
 	var (
 		u       healthcare.User
 		changed sql.NullTime
@@ -32,7 +32,7 @@ func scanUser(row interface{ Scan(...any) error }) (*healthcare.User, error) {
 const findUserByIDSQL = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
 
 // findUserByID returns the user or nil.
-func findUserByID(ctx context.Context, q rowQuerier, id int64) (*healthcare.User, error) {
+func findUserByID(ctx context.Context, q handle, id int64) (*healthcare.User, error) {
 	u, err := scanUser(q.queryRow(ctx, findUserByIDSQL, id))
 	if isNoRows(err) {
 		return nil, nil
@@ -47,8 +47,8 @@ func findUserByID(ctx context.Context, q rowQuerier, id int64) (*healthcare.User
 const findUserByLoginSQL = `SELECT ` + userColumns + ` FROM users
 WHERE id = (SELECT user_id FROM login_names WHERE name_key = $1)`
 
-func findUserByLogin(ctx context.Context, q querier, login string) (*healthcare.User, error) {
-	u, err := scanUser(q.QueryRowContext(ctx, findUserByLoginSQL, healthcare.Fold(login)))
+func findUserByLogin(ctx context.Context, q handle, login string) (*healthcare.User, error) {
+	u, err := scanUser(q.queryRow(ctx, findUserByLoginSQL, healthcare.Fold(login)))
 	if isNoRows(err) {
 		return nil, nil
 	} else if err != nil {
@@ -61,18 +61,13 @@ const takenSQL = `SELECT name_key FROM login_names WHERE name_key = $1 OR name_k
 
 // takenFields reports which of the username and email another account
 // holds, as its username or its email.
-func takenFields(ctx context.Context, q querier, r healthcare.Registration) (healthcare.FieldErrors, error) {
+func takenFields(ctx context.Context, q handle, r healthcare.Registration) (healthcare.FieldErrors, error) {
 	username, email := healthcare.Fold(r.Username), healthcare.Fold(r.Email)
-	rows, err := q.QueryContext(ctx, takenSQL, username, email)
-	if err != nil {
-		return nil, fmt.Errorf("check taken user fields: %w", err)
-	}
-	defer rows.Close()
 	errs := healthcare.FieldErrors{}
-	for rows.Next() {
+	err := q.each(ctx, takenSQL, []any{username, email}, func(row scanner) error {
 		var key string
-		if err := rows.Scan(&key); err != nil {
-			return nil, fmt.Errorf("scan taken user fields: %w", err)
+		if err := row.Scan(&key); err != nil {
+			return err
 		}
 		if key == username {
 			errs.Add("username", "A user with that username already exists.")
@@ -80,8 +75,9 @@ func takenFields(ctx context.Context, q querier, r healthcare.Registration) (hea
 		if key == email {
 			errs.Add("email", "A user with that email already exists.")
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("check taken user fields: %w", err)
 	}
 	return errs, nil
@@ -96,15 +92,15 @@ const insertLoginNameSQL = `INSERT INTO login_names (name_key, user_id) VALUES (
 // insertUser adds u and the names it logs in with. Of two registrations
 // that take one name, as a username or an email, login_names' primary key
 // lets one commit.
-func insertUser(ctx context.Context, tx *sql.Tx, u *healthcare.User) error {
+func insertUser(ctx context.Context, tx handle, u *healthcare.User) error {
 	username, email := healthcare.Fold(u.Username), healthcare.Fold(u.Email)
-	err := tx.QueryRowContext(ctx, insertUserSQL, u.Username, username, u.Email, email,
+	err := tx.queryRow(ctx, insertUserSQL, u.Username, username, u.Email, email,
 		u.FirstName, u.LastName, u.PasswordHash, u.IsActive, u.IsStaff, u.DateJoined).Scan(&u.ID)
 	if err != nil {
 		return fmt.Errorf("insert user: %w", err)
 	}
 	for _, name := range slices.Compact([]string{username, email}) {
-		if _, err := tx.ExecContext(ctx, insertLoginNameSQL, name, u.ID); err != nil {
+		if _, err := tx.exec(ctx, insertLoginNameSQL, name, u.ID); err != nil {
 			return fmt.Errorf("insert login name: %w", err)
 		}
 	}

@@ -1,0 +1,231 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clinicapi/healthcare"
+)
+
+// auditWriters is how many batches may be in flight at once. Measured with
+// scripts/bench-audit, two writers halved the batch size and cost more
+// database CPU per event than their overlap saved.
+const auditWriters = 1
+
+// maxAuditBatch bounds one group commit, so that it is one statement: at
+// 12 parameters an event, far below both engines' parameter limits.
+const maxAuditBatch = 256
+
+// auditor writes audit events. Events of a change are inserted in the
+// change's own transaction (insertTx); events that stand alone, such
+// as reads, go through a group commit: one writer takes every event queued
+// while it was busy and inserts them in one transaction, and each request
+// waits for its batch to commit before it answers.
+type auditor struct {
+	db *DB
+	// disabled turns the audit trail off, only to measure what it costs
+	// (export_test.go); nothing in the product sets it.
+	disabled bool
+	queue    chan *auditRequest
+	quit     chan struct{}
+	stopped  sync.WaitGroup
+	// observe, when set, is told the size of every batch written and how
+	// long its oldest event waited.
+	observe func(events int, oldest time.Duration)
+}
+
+type auditRequest struct {
+	events []*healthcare.AuditEvent
+	queued time.Time
+	done   chan error
+}
+
+var errAuditClosed = errors.New("audit trail is closed")
+
+func newAuditor(db *DB) *auditor {
+	a := &auditor{db: db, queue: make(chan *auditRequest, maxAuditBatch),
+		quit: make(chan struct{})}
+	for range auditWriters {
+		a.stopped.Add(1)
+		go a.run()
+	}
+	return a
+}
+
+// record makes events durable, returning once they have committed.
+func (a *auditor) record(ctx context.Context, events ...*healthcare.AuditEvent) error {
+	if a.disabled {
+		return nil
+	}
+	r := &auditRequest{events: events, queued: time.Now(), done: make(chan error, 1)}
+	select {
+	case a.queue <- r:
+	case <-a.quit:
+		return errAuditClosed
+	case <-ctx.Done():
+		return fmt.Errorf("queue audit event: %w", ctx.Err())
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("wait for audit event: %w", ctx.Err())
+	}
+}
+
+func (a *auditor) run() {
+	defer a.stopped.Done()
+	for {
+		select {
+		case r := <-a.queue:
+			a.flush(r)
+		case <-a.quit:
+			// Whatever was queued before Close is still written.
+			for {
+				select {
+				case r := <-a.queue:
+					a.flush(r)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// flush writes first and everything queued behind it, up to a batch.
+func (a *auditor) flush(first *auditRequest) {
+	batch := []*auditRequest{first}
+	n := len(first.events)
+	// Let requests that are about to queue do so: measured, it makes
+	// batches larger and costs a runnable goroutine a moment at most.
+	runtime.Gosched()
+drain:
+	for n < maxAuditBatch {
+		select {
+		case r := <-a.queue:
+			batch = append(batch, r)
+			n += len(r.events)
+		default:
+			break drain
+		}
+	}
+	events := make([]*healthcare.AuditEvent, 0, n)
+	for _, r := range batch {
+		events = append(events, r.events...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// A batch is one INSERT, atomic on its own: no BEGIN and COMMIT round trips.
+	err := a.insert(ctx, a.db.pool(), events)
+	a.db.noteWrite(err)
+	if err == nil && a.observe != nil {
+		a.observe(len(events), time.Since(first.queued))
+	}
+	for _, r := range batch {
+		r.done <- err
+	}
+}
+
+func (a *auditor) close() {
+	close(a.quit)
+	a.stopped.Wait()
+}
+
+// insertTx adds events to a change's transaction, so that both commit or neither.
+func (a *auditor) insertTx(ctx context.Context, tx handle, events ...*healthcare.AuditEvent) error {
+	if a.disabled {
+		return nil
+	}
+	return a.insert(ctx, tx, events)
+}
+
+const insertAuditSQL = `INSERT INTO audit_events (at, actor_id, action, object_type, object_id, patient_id,
+patient_ids, owner_id, outcome, client_addr, request_id, subject_hash) VALUES `
+
+func (a *auditor) insert(ctx context.Context, tx handle, events []*healthcare.AuditEvent) error {
+	for len(events) > 0 {
+		chunk := events[:min(len(events), maxAuditBatch)]
+		events = events[len(chunk):]
+		q := newQuery(insertAuditSQL)
+		now := a.db.now()
+		for i, ev := range chunk {
+			if i > 0 {
+				q.sql.WriteString(", ")
+			}
+			ev.At = now
+			q.sql.WriteString("(" + strings.Join([]string{
+				q.arg(ev.At), q.arg(nullID(ev.ActorID)), q.arg(ev.Action), q.arg(ev.ObjectType),
+				q.arg(nullID(ev.ObjectID)), q.arg(nullID(ev.PatientID)), q.arg(joinIDs(ev.PatientIDs)),
+				q.arg(nullID(ev.OwnerID)), q.arg(ev.Outcome), q.arg(ev.ClientAddr), q.arg(ev.RequestID),
+				q.arg(ev.SubjectHash),
+			}, ", ") + ")")
+		}
+		if _, err := tx.exec(ctx, q.String(), q.args...); err != nil {
+			return fmt.Errorf("insert audit events: %w", err)
+		}
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// joinIDs writes ids as ",1,2,3," so that one id can be matched with LIKE
+// '%,2,%' on both engines; "" for none.
+func joinIDs(ids []int64) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteByte(',')
+	for _, id := range ids {
+		b.WriteString(strconv.FormatInt(id, 10))
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+// subjectHash stands for a login name in the audit trail: keyed, so that
+// nobody holding the table can test guesses against it.
+func (db *DB) subjectHash(login string) string {
+	mac := hmac.New(sha256.New, db.auditKey)
+	mac.Write([]byte(healthcare.Fold(login)))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// newEvent starts an event for the caller and request in ctx.
+func newEvent(ctx context.Context, action, objectType string, objectID int64) *healthcare.AuditEvent {
+	info := healthcare.RequestInfoFromContext(ctx)
+	return &healthcare.AuditEvent{
+		ActorID: healthcare.UserIDFromContext(ctx), Action: action, ObjectType: objectType, ObjectID: objectID,
+		Outcome: healthcare.OutcomeOK, ClientAddr: info.ClientAddr, RequestID: info.RequestID,
+	}
+}
+
+// recordFailure records the event of an action that failed with err and
+// returns err. Unexpected errors are not recorded: the database that would
+// hold the event is the likely cause, and the request id is in the log.
+func (a *auditor) recordFailure(ctx context.Context, ev *healthcare.AuditEvent, err error) error {
+	if healthcare.ErrorCode(err) == healthcare.EINTERNAL {
+		return err
+	}
+	ev.Outcome = healthcare.OutcomeOf(err)
+	if aerr := a.record(ctx, ev); aerr != nil {
+		return fmt.Errorf("%w (and audit: %w)", err, aerr)
+	}
+	return err
+}
