@@ -4,8 +4,6 @@
 // use. It performs no I/O of its own.
 package healthcare
 
-import "time"
-
 // DefaultPageSize and MaxPageSize bound every list.
 const (
 	DefaultPageSize = 20
@@ -22,6 +20,3 @@ type ListOptions struct {
 
 // Offset is the number of rows before the requested page.
 func (o ListOptions) Offset() int { return (o.Page - 1) * o.PageSize }
-
-// Clock returns the current time. Stores take one so that tests can fix it.
-type Clock func() time.Time

@@ -11,9 +11,9 @@ import (
 
 // Bounds of the user fields, as Django's auth.User has them.
 const (
-	MaxUsernameLength = 150
-	MaxUserNameLength = 150
-	MaxPasswordBytes  = 1024
+	MaxUsernameLength   = 150
+	MaxPersonNameLength = 150 // an account's first and last names
+	MaxPasswordBytes    = 1024
 	// MaxLoginNameBytes bounds a login name that can be any account's: a
 	// username of 150 characters of 4 bytes each (an email is shorter).
 	MaxLoginNameBytes = 4 * MaxUsernameLength
@@ -70,8 +70,8 @@ func (r *Registration) Validate() FieldErrors {
 		errs.Add("username", MsgUsernameInvalid)
 	}
 	checkEmail(errs, "email", r.Email)
-	checkOptional(errs, "first_name", r.FirstName, MaxUserNameLength)
-	checkOptional(errs, "last_name", r.LastName, MaxUserNameLength)
+	checkOptional(errs, "first_name", r.FirstName, MaxPersonNameLength)
+	checkOptional(errs, "last_name", r.LastName, MaxPersonNameLength)
 	if r.Password == "" {
 		errs.Add("password", MsgBlank)
 	}

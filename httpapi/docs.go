@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"path"
 	"time"
+
+	"github.com/clinicapi/healthcare"
 )
 
 //go:embed openapi.json
@@ -34,7 +36,7 @@ func handleDocs() apiFunc {
 		}
 		content, err := fs.ReadFile(docsFS, "docs/"+file)
 		if err != nil || path.Base(file) != file {
-			return errNotFound()
+			return healthcare.NotFound()
 		}
 		// The UI needs its own scripts and styles (inline styles included)
 		// and images as data URLs; still nothing from another origin.

@@ -111,7 +111,5 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error) 
 	encode(w, status, errorBody{Detail: msg, Code: code})
 }
 
-func errNotFound() error { return healthcare.NotFound() }
-
 // httpError makes an error of a condition that exists only in HTTP.
 func httpError(code, msg string) error { return &healthcare.Error{Code: code, Message: msg} }

@@ -52,7 +52,7 @@ func pathID(r *http.Request) (int64, error) {
 	s := r.PathValue("id")
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 || s[0] < '1' || s[0] > '9' {
-		return 0, errNotFound()
+		return 0, healthcare.NotFound()
 	}
 	return id, nil
 }

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+
+	"github.com/clinicapi/healthcare"
 )
 
 // handler is what addRoutes registers on: a ServeMux, or in tests a
@@ -67,6 +69,6 @@ func addRoutes(mux handler, ew *errorWriter, cfg Config, svc Services) {
 	if metrics := svc.Metrics.Handler(); metrics != nil && !cfg.MetricsElsewhere {
 		mux.Handle("GET /metrics", metrics)
 	} else {
-		route("GET /metrics", func(http.ResponseWriter, *http.Request) error { return errNotFound() })
+		route("GET /metrics", func(http.ResponseWriter, *http.Request) error { return healthcare.NotFound() })
 	}
 }

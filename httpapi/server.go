@@ -113,7 +113,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// An unclean path ("//", "..") would get the mux's redirect; the
 	// contract has none, and such a path names nothing.
 	if path.Clean(r.URL.Path) != r.URL.Path {
-		rt.ew.write(w, r, errNotFound())
+		rt.ew.write(w, r, healthcare.NotFound())
 		return
 	}
 	h, pattern := rt.mux.Handler(r)
@@ -137,7 +137,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.ew.write(w, r, httpError(eMethodNotAllowed, "Method \""+r.Method+"\" not allowed."))
 		return
 	}
-	rt.ew.write(w, r, errNotFound())
+	rt.ew.write(w, r, healthcare.NotFound())
 }
 
 type optionsResponse struct {

@@ -153,12 +153,10 @@ func (h *Hasher) VerifyDummy(password string) error {
 // idKey is argon2id with p. Its working set (MemoryKiB, 19 MiB by default)
 // is garbage the moment it returns; collecting it then lets the next hash
 // reuse those pages, where the runtime would otherwise grow the heap by
-// another working set before collecting, and keep it: a burst of 64 logins
-// took the server to 130 MiB of RSS, and to 58 MiB with this (77 MiB in a
-// third of the runs, where other allocations had split the freed pages).
-// The hash is no slower for it (BenchmarkIDKey): reused pages need no
-// faulting in. debug.FreeOSMemory instead held 58 MiB every time but made
-// each hash twice as slow.
+// another working set before collecting, and keep it (docs/performance.md
+// has the figures for a burst of logins). The hash is no slower for it
+// (BenchmarkIDKey): reused pages need no faulting in; debug.FreeOSMemory
+// instead made each hash twice as slow.
 func idKey(password, salt []byte, p Params, keyLen uint32) []byte {
 	key := argon2.IDKey(password, salt, p.Time, p.MemoryKiB, p.Threads, keyLen)
 	if p.MemoryKiB >= 1<<10 {
