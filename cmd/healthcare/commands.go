@@ -3,8 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -16,18 +16,15 @@ import (
 	"github.com/clinicapi/healthcare/httpapi"
 )
 
+// account is what createsuperuser is given on its command line.
+type account struct{ username, email, password string }
+
 // createSuperuser makes a staff account, which sees every audit event.
 // Missing flags are asked for on standard input, one line each, so that a
 // script can pipe them in. --password exists for scripts, but standard
 // input is safer: other users of the machine can read a process's flags.
-func createSuperuser(ctx context.Context, cfg *config, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("createsuperuser", flag.ContinueOnError)
-	username := fs.String("username", "", "username")
-	email := fs.String("email", "", "email address")
-	password := fs.String("password", "", "password (prefer standard input)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+func createSuperuser(ctx context.Context, cfg *config, a account, stdin io.Reader, stdout io.Writer) error {
+	username, email, password := &a.username, &a.email, &a.password
 	in := bufio.NewReader(stdin)
 	ask := func(prompt string, v *string) error {
 		if *v != "" {
@@ -83,18 +80,12 @@ func createSuperuser(ctx context.Context, cfg *config, args []string, stdin io.R
 }
 
 // auditExport streams events as JSON lines, oldest first, for a SIEM.
-func auditExport(ctx context.Context, cfg *config, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("audit export", flag.ContinueOnError)
-	sinceFlag := fs.String("since", "", "first instant, RFC 3339 (default: the beginning)")
-	untilFlag := fs.String("until", "", "last instant, RFC 3339 (default: now)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+func auditExport(ctx context.Context, cfg *config, sinceFlag, untilFlag string, stdout io.Writer) error {
 	since, until := time.Unix(0, 0), time.Now()
 	for _, f := range []struct {
 		name, v string
 		dst     *time.Time
-	}{{"--since", *sinceFlag, &since}, {"--until", *untilFlag, &until}} {
+	}{{"--since", sinceFlag, &since}, {"--until", untilFlag, &until}} {
 		if f.v == "" {
 			continue
 		}
@@ -153,21 +144,32 @@ func check(ctx context.Context, cfg *config, stdout io.Writer) error {
 }
 
 // probe asks a running server's /readyz, for health checks in images that
-// have no shell or curl.
-func probe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	target := ""
-	if len(args) > 0 {
-		target = args[0]
-	} else {
-		addr := envOr(getenv, "ADDR", "127.0.0.1:8000")
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
+// have no shell or curl. Without a URL it asks ADDR on loopback, over HTTPS
+// when the server serves it: the certificate is not checked, as the
+// connection never leaves the machine and the certificate names the public
+// host, not 127.0.0.1. /readyz answers whatever the Host, so ALLOWED_HOSTS
+// does not matter here.
+func probe(ctx context.Context, target string, getenv func(string) string, stdout io.Writer) error {
+	e := &env{getenv: getenv}
+	client := http.DefaultClient
+	if target == "" {
+		host, port, err := net.SplitHostPort(e.addr("ADDR", "127.0.0.1:8000"))
+		if e.err != nil {
+			return e.err
+		} else if err != nil {
 			return fmt.Errorf("ADDR: %w", err)
 		}
 		if host == "" || host == "0.0.0.0" || host == "::" {
 			host = "127.0.0.1"
 		}
-		target = "http://" + net.JoinHostPort(host, port) + "/readyz"
+		scheme := "http"
+		if getenv("TLS_CERT_FILE") != "" {
+			scheme = "https"
+			client = &http.Client{Transport: &http.Transport{
+				TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, // #nosec G402 -- loopback only, see above
+			}}
+		}
+		target = scheme + "://" + net.JoinHostPort(host, port) + "/readyz"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -176,8 +178,7 @@ func probe(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	req.Host = "localhost"
-	res, err := http.DefaultClient.Do(req) // #nosec G704 -- as above
+	res, err := client.Do(req) // #nosec G704 -- as above
 	if err != nil {
 		return fmt.Errorf("probe %s: %w", target, err)
 	}

@@ -112,130 +112,69 @@ func loadEnv(getenv func(string) string, path string) (func(string) string, erro
 // parseConfig reads and checks the configuration; an error names the
 // variable at fault.
 func parseConfig(getenv func(string) string) (*config, error) {
+	e := &env{getenv: getenv}
 	c := &config{
-		Addr:      envOr(getenv, "ADDR", "127.0.0.1:8000"),
-		LogFormat: envOr(getenv, "LOG_FORMAT", "text"),
-		LogLevel:  envOr(getenv, "LOG_LEVEL", "info"),
+		Addr:            e.addr("ADDR", "127.0.0.1:8000"),
+		DatabaseURL:     e.databaseURL(),
+		Debug:           e.bool("DEBUG", false),
+		AllowedHosts:    splitList(e.str("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")),
+		AccessLifetime:  e.duration("ACCESS_TOKEN_LIFETIME", 5*time.Minute),
+		RefreshLifetime: e.duration("REFRESH_TOKEN_LIFETIME", 24*time.Hour),
+		AutoMigrate:     e.bool("AUTO_MIGRATE", true),
+		DBMaxConns:      e.int("DB_MAX_CONNS", 16),
+		ShutdownTimeout: e.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		ShutdownDelay:   e.durationOrZero("SHUTDOWN_DELAY"),
+		LogFormat:       e.oneOf("LOG_FORMAT", "text", "json"),
+		LogLevel:        e.oneOf("LOG_LEVEL", "info", "debug", "warn", "error"),
+		TrustedProxies:  e.prefixes("TRUSTED_PROXIES"),
+		LoginLimit:      e.limit("THROTTLE_LOGIN_FAILURES", healthcare.Limit{Requests: 10, Window: 15 * time.Minute}),
+		AuthLimit:       e.limit("THROTTLE_AUTH", healthcare.Limit{Requests: 60, Window: time.Minute}),
+		DoctorLimit:     e.limit("THROTTLE_DOCTOR_WRITES", healthcare.Limit{Requests: 60, Window: time.Minute}),
+		HashConcurrency: e.int("PASSWORD_HASH_CONCURRENCY", runtime.NumCPU()),
+		HashWait:        e.duration("PASSWORD_HASH_WAIT", 2*time.Second),
+		CORSOrigins:     e.origins("CORS_ALLOWED_ORIGINS"),
+		TLSCertFile:     getenv("TLS_CERT_FILE"),
+		TLSKeyFile:      getenv("TLS_KEY_FILE"),
+		RequestTimeout:  e.duration("REQUEST_TIMEOUT", 15*time.Second),
+		MetricsAddr:     e.addr("METRICS_ADDR", ""),
+		Pprof:           e.bool("PPROF", false),
+		HTTP: httpLimits{
+			ReadHeaderTimeout: e.duration("HTTP_READ_HEADER_TIMEOUT", 5*time.Second),
+			ReadTimeout:       e.duration("HTTP_READ_TIMEOUT", 30*time.Second),
+			WriteTimeout:      e.duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
+			IdleTimeout:       e.duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
+			MaxHeaderBytes:    e.int("HTTP_MAX_HEADER_BYTES", 64<<10),
+		},
 	}
-	var err error
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return nil, fmt.Errorf("ADDR: want host:port, got %q", c.Addr)
+	c.SecretKey, c.SecretKeySource = []byte(getenv("JWT_SIGNING_KEY")), "JWT_SIGNING_KEY"
+	if len(c.SecretKey) == 0 {
+		c.SecretKey, c.SecretKeySource = []byte(getenv("SECRET_KEY")), "SECRET_KEY"
 	}
-	if c.DatabaseURL, err = databaseURL(getenv); err != nil {
-		return nil, err
-	}
-	if c.Debug, err = parseBool(getenv, "DEBUG", false); err != nil {
-		return nil, err
-	}
-	if c.AutoMigrate, err = parseBool(getenv, "AUTO_MIGRATE", true); err != nil {
-		return nil, err
-	}
-	if c.AccessLifetime, err = parseDuration(getenv, "ACCESS_TOKEN_LIFETIME", 5*time.Minute); err != nil {
-		return nil, err
-	}
-	if c.RefreshLifetime, err = parseDuration(getenv, "REFRESH_TOKEN_LIFETIME", 24*time.Hour); err != nil {
-		return nil, err
-	}
-	if c.ShutdownTimeout, err = parseDuration(getenv, "SHUTDOWN_TIMEOUT", 20*time.Second); err != nil {
-		return nil, err
-	}
-	if v := getenv("SHUTDOWN_DELAY"); v != "" && v != "0" {
-		if c.ShutdownDelay, err = parseDuration(getenv, "SHUTDOWN_DELAY", 0); err != nil {
-			return nil, err
-		}
-	}
-	if c.DBMaxConns, err = parseInt(getenv, "DB_MAX_CONNS", 16); err != nil {
-		return nil, err
-	}
-	if c.HashConcurrency, err = parseInt(getenv, "PASSWORD_HASH_CONCURRENCY", runtime.NumCPU()); err != nil {
-		return nil, err
-	}
-	if c.HashWait, err = parseDuration(getenv, "PASSWORD_HASH_WAIT", 2*time.Second); err != nil {
-		return nil, err
-	}
-	for _, d := range []struct {
-		key string
-		def time.Duration
-		dst *time.Duration
-	}{
-		{"REQUEST_TIMEOUT", 15 * time.Second, &c.RequestTimeout},
-		{"HTTP_READ_HEADER_TIMEOUT", 5 * time.Second, &c.HTTP.ReadHeaderTimeout},
-		{"HTTP_READ_TIMEOUT", 30 * time.Second, &c.HTTP.ReadTimeout},
-		{"HTTP_WRITE_TIMEOUT", 30 * time.Second, &c.HTTP.WriteTimeout},
-		{"HTTP_IDLE_TIMEOUT", 120 * time.Second, &c.HTTP.IdleTimeout},
-	} {
-		if *d.dst, err = parseDuration(getenv, d.key, d.def); err != nil {
-			return nil, err
-		}
-	}
-	if c.HTTP.MaxHeaderBytes, err = parseInt(getenv, "HTTP_MAX_HEADER_BYTES", 64<<10); err != nil {
-		return nil, err
-	}
-	if c.MetricsAddr = strings.TrimSpace(getenv("METRICS_ADDR")); c.MetricsAddr != "" {
-		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-			return nil, fmt.Errorf("METRICS_ADDR: want host:port, got %q", c.MetricsAddr)
-		}
-	}
-	if c.Pprof, err = parseBool(getenv, "PPROF", false); err != nil {
-		return nil, err
-	}
-	if c.Pprof && c.MetricsAddr == "" {
-		// Never on the API port: profiles show the program's internals.
-		return nil, errors.New("PPROF: needs METRICS_ADDR, the only listener it is served on")
-	}
-	c.CORSOrigins = splitList(getenv("CORS_ALLOWED_ORIGINS"))
-	for _, o := range c.CORSOrigins {
-		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/")) {
-			return nil, fmt.Errorf("CORS_ALLOWED_ORIGINS: want origins such as https://app.example.com, got %q", o)
-		}
-	}
-	c.TLSCertFile, c.TLSKeyFile = getenv("TLS_CERT_FILE"), getenv("TLS_KEY_FILE")
-	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
-		return nil, errors.New("TLS_CERT_FILE: set both TLS_CERT_FILE and TLS_KEY_FILE, or neither")
-	}
-	if c.TrustedProxies, err = parsePrefixes(getenv, "TRUSTED_PROXIES"); err != nil {
-		return nil, err
-	}
-	for _, l := range []struct {
-		key string
-		def healthcare.Limit
-		dst *healthcare.Limit
-	}{
-		{"THROTTLE_LOGIN_FAILURES", healthcare.Limit{Requests: 10, Window: 15 * time.Minute}, &c.LoginLimit},
-		{"THROTTLE_AUTH", healthcare.Limit{Requests: 60, Window: time.Minute}, &c.AuthLimit},
-		{"THROTTLE_DOCTOR_WRITES", healthcare.Limit{Requests: 60, Window: time.Minute}, &c.DoctorLimit},
-	} {
-		if *l.dst, err = parseLimit(getenv, l.key, l.def); err != nil {
-			return nil, err
-		}
-	}
-	c.AllowedHosts = splitList(envOr(getenv, "ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"))
-	if len(c.AllowedHosts) == 0 {
-		return nil, errors.New("ALLOWED_HOSTS: empty; list the host names clients use")
-	}
-	switch c.LogFormat {
-	case "text", "json":
-	default:
-		return nil, fmt.Errorf("LOG_FORMAT: want text or json, got %q", c.LogFormat)
-	}
-	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		return nil, fmt.Errorf("LOG_LEVEL: want debug, info, warn or error, got %q", c.LogLevel)
-	}
-	key := getenv("JWT_SIGNING_KEY")
-	c.SecretKeySource = "JWT_SIGNING_KEY"
-	if key == "" {
-		key, c.SecretKeySource = getenv("SECRET_KEY"), "SECRET_KEY"
-	}
-	if key == "" && !c.sqlite() {
-		return nil, errors.New("SECRET_KEY: required with PostgreSQL (at least 32 random bytes)")
-	}
-	c.SecretKey = []byte(key)
 	for _, k := range splitList(getenv("SECRET_KEY_FALLBACKS")) {
 		c.SecretKeyFallbacks = append(c.SecretKeyFallbacks, []byte(k))
 	}
-	return c, nil
+	if e.err != nil {
+		return nil, e.err
+	}
+	return c, c.check()
+}
+
+// check finds settings that cannot work together.
+func (c *config) check() error {
+	switch {
+	case c.RefreshLifetime < c.AccessLifetime:
+		return fmt.Errorf("REFRESH_TOKEN_LIFETIME: %v is shorter than ACCESS_TOKEN_LIFETIME (%v); a session would end before its first access token", c.RefreshLifetime, c.AccessLifetime)
+	case c.Pprof && c.MetricsAddr == "":
+		// Never on the API port: profiles show the program's internals.
+		return errors.New("PPROF: needs METRICS_ADDR, the only listener it is served on")
+	case (c.TLSCertFile == "") != (c.TLSKeyFile == ""):
+		return errors.New("TLS_CERT_FILE: set both TLS_CERT_FILE and TLS_KEY_FILE, or neither")
+	case len(c.AllowedHosts) == 0:
+		return errors.New("ALLOWED_HOSTS: empty; list the host names clients use")
+	case len(c.SecretKey) == 0 && !c.sqlite():
+		return errors.New("SECRET_KEY: required with PostgreSQL (at least 32 random bytes)")
+	}
+	return nil
 }
 
 // exampleKeys are signing keys published in documentation, the Django
@@ -273,47 +212,6 @@ func (c *config) problems() []string {
 		}
 	}
 	return out
-}
-
-// databaseURL is DATABASE_URL, else one built from the Django design's
-// DB_* variables, else the embedded database in ./healthcare.db.
-func databaseURL(getenv func(string) string) (string, error) {
-	if v := getenv("DATABASE_URL"); v != "" {
-		switch {
-		case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
-			if _, err := url.Parse(v); err != nil {
-				return "", errors.New("DATABASE_URL: not a valid URL")
-			}
-		case strings.HasPrefix(v, "sqlite://") && len(v) > len("sqlite://"):
-		default:
-			return "", errors.New("DATABASE_URL: want postgres://… or sqlite://path")
-		}
-		return v, nil
-	}
-	name := getenv("DB_NAME")
-	if name == "" {
-		return "sqlite://healthcare.db", nil
-	}
-	host := envOr(getenv, "DB_HOST", "localhost")
-	port := envOr(getenv, "DB_PORT", "5432")
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 || port[0] == '+' {
-		return "", fmt.Errorf("DB_PORT: want a port number, got %q", port)
-	}
-	u := url.URL{Scheme: "postgres", Host: net.JoinHostPort(host, port), Path: "/" + name}
-	if strings.HasPrefix(host, "/") {
-		// A socket directory, as Django and libpq allow.
-		u.Host = ""
-		u.RawQuery = url.Values{"host": {host}, "port": {port}}.Encode()
-	}
-	if user := getenv("DB_USER"); user != "" {
-		if pw := getenv("DB_PASSWORD"); pw != "" {
-			u.User = url.UserPassword(user, pw)
-		} else {
-			u.User = url.User(user)
-		}
-	}
-	return u.String(), nil
 }
 
 // sqlitePath is the file of a sqlite:// URL.
@@ -354,91 +252,195 @@ func ensureSecretKey(c *config) (generated bool, err error) {
 	return true, nil
 }
 
-func envOr(getenv func(string) string, key, def string) string {
-	if v := strings.TrimSpace(getenv(key)); v != "" {
+// env reads settings, keeping the first error: parseConfig reads as the
+// list of settings it is, and the error names the variable at fault.
+type env struct {
+	getenv func(string) string
+	err    error
+}
+
+func (e *env) fail(format string, args ...any) {
+	if e.err == nil {
+		e.err = fmt.Errorf(format, args...)
+	}
+}
+
+// str is the trimmed value of key, or def.
+func (e *env) str(key, def string) string {
+	if v := strings.TrimSpace(e.getenv(key)); v != "" {
 		return v
 	}
 	return def
 }
 
-func parseBool(getenv func(string) string, key string, def bool) (bool, error) {
-	v := strings.ToLower(strings.TrimSpace(getenv(key)))
-	switch v {
-	case "":
-		return def, nil
-	case "1", "true", "yes", "on":
-		return true, nil
-	case "0", "false", "no", "off":
-		return false, nil
+func (e *env) oneOf(key string, def string, others ...string) string {
+	v := e.str(key, def)
+	if v != def && !slices.Contains(others, v) {
+		e.fail("%s: want one of %s, got %q", key, strings.Join(append([]string{def}, others...), ", "), v)
 	}
-	return false, fmt.Errorf("%s: want true or false, got %q", key, v)
+	return v
 }
 
-// parseDuration takes Go durations ("5m", "24h") or whole seconds.
-func parseDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
-	v := strings.TrimSpace(getenv(key))
+func (e *env) bool(key string, def bool) bool {
+	switch v := strings.ToLower(e.str(key, "")); v {
+	case "":
+		return def
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	default:
+		e.fail("%s: want true or false, got %q", key, v)
+		return def
+	}
+}
+
+// duration takes Go durations ("5m", "24h") or whole seconds, positive.
+func (e *env) duration(key string, def time.Duration) time.Duration {
+	v := e.str(key, "")
 	if v == "" {
-		return def, nil
+		return def
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		n, nerr := strconv.ParseInt(v, 10, 64)
 		if nerr != nil || n > int64(math.MaxInt64/time.Second) {
-			return 0, fmt.Errorf("%s: want a duration such as 5m or 300, got %q", key, v)
+			e.fail("%s: want a duration such as 5m or 300, got %q", key, v)
+			return def
 		}
 		d = time.Duration(n) * time.Second
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("%s: must be positive, got %q", key, v)
+		e.fail("%s: must be positive, got %q", key, v)
+		return def
 	}
-	return d, nil
+	return d
 }
 
-func parseInt(getenv func(string) string, key string, def int) (int, error) {
-	v := strings.TrimSpace(getenv(key))
+// durationOrZero is a duration that may also be 0, its default.
+func (e *env) durationOrZero(key string) time.Duration {
+	if v := e.str(key, "0"); v == "0" {
+		return 0
+	}
+	return e.duration(key, 0)
+}
+
+func (e *env) int(key string, def int) int {
+	v := e.str(key, "")
 	if v == "" {
-		return def, nil
+		return def
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%s: want a positive whole number, got %q", key, v)
+		e.fail("%s: want a positive whole number, got %q", key, v)
+		return def
 	}
-	return n, nil
+	return n
 }
 
-// parseLimit reads "N/window" ("10/15m"); "0" turns the limit off.
-func parseLimit(getenv func(string) string, key string, def healthcare.Limit) (healthcare.Limit, error) {
-	v := strings.TrimSpace(getenv(key))
+// addr is a host:port to listen on, with a port of 0 to 65535; "" stays "".
+func (e *env) addr(key, def string) string {
+	v := e.str(key, def)
 	if v == "" {
-		return def, nil
+		return ""
 	}
-	if v == "0" || strings.EqualFold(v, "off") {
-		return healthcare.Limit{}, nil
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		e.fail("%s: want host:port, got %q", key, v)
+		return v
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		e.fail("%s: want a port from 0 to 65535, got %q", key, port)
+	}
+	return v
+}
+
+// limit reads "N/window" ("10/15m"); "0" or "off" turns the limit off.
+func (e *env) limit(key string, def healthcare.Limit) healthcare.Limit {
+	v := e.str(key, "")
+	switch {
+	case v == "":
+		return def
+	case v == "0" || strings.EqualFold(v, "off"):
+		return healthcare.Limit{}
 	}
 	n, w, ok := strings.Cut(v, "/")
 	requests, err := strconv.Atoi(n)
 	window, werr := time.ParseDuration(w)
 	if !ok || err != nil || werr != nil || requests < 1 || window < time.Second {
-		return healthcare.Limit{}, fmt.Errorf("%s: want requests/window such as 60/1m, or off, got %q", key, v)
+		e.fail("%s: want requests/window such as 60/1m, or off, got %q", key, v)
+		return def
 	}
-	return healthcare.Limit{Requests: requests, Window: window}, nil
+	return healthcare.Limit{Requests: requests, Window: window}
 }
 
-// parsePrefixes reads a comma list of addresses or CIDR ranges.
-func parsePrefixes(getenv func(string) string, key string) ([]netip.Prefix, error) {
+// prefixes reads a comma list of addresses or CIDR ranges.
+func (e *env) prefixes(key string) []netip.Prefix {
 	var out []netip.Prefix
-	for _, s := range splitList(getenv(key)) {
+	for _, s := range splitList(e.getenv(key)) {
 		if p, err := netip.ParsePrefix(s); err == nil {
 			out = append(out, p.Masked())
 			continue
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			return nil, fmt.Errorf("%s: want addresses or CIDR ranges, got %q", key, s)
+			e.fail("%s: want addresses or CIDR ranges, got %q", key, s)
+			return nil
 		}
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
-	return out, nil
+	return out
+}
+
+// origins reads a comma list of browser origins, or "*".
+func (e *env) origins(key string) []string {
+	out := splitList(e.getenv(key))
+	for _, o := range out {
+		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/")) {
+			e.fail("%s: want origins such as https://app.example.com, got %q", key, o)
+		}
+	}
+	return out
+}
+
+// databaseURL is DATABASE_URL, else one built from the Django design's
+// DB_* variables, else the embedded database in ./healthcare.db.
+func (e *env) databaseURL() string {
+	if v := e.getenv("DATABASE_URL"); v != "" {
+		switch {
+		case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
+			if _, err := url.Parse(v); err != nil {
+				e.fail("DATABASE_URL: not a valid URL")
+			}
+		case strings.HasPrefix(v, "sqlite://") && len(v) > len("sqlite://"):
+		default:
+			e.fail("DATABASE_URL: want postgres://… or sqlite://path")
+		}
+		return v
+	}
+	name := e.getenv("DB_NAME")
+	if name == "" {
+		return "sqlite://healthcare.db"
+	}
+	host := e.str("DB_HOST", "localhost")
+	port := e.str("DB_PORT", "5432")
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '+' {
+		e.fail("DB_PORT: want a port number, got %q", port)
+	}
+	u := url.URL{Scheme: "postgres", Host: net.JoinHostPort(host, port), Path: "/" + name}
+	if strings.HasPrefix(host, "/") {
+		// A socket directory, as Django and libpq allow.
+		u.Host = ""
+		u.RawQuery = url.Values{"host": {host}, "port": {port}}.Encode()
+	}
+	if user := e.getenv("DB_USER"); user != "" {
+		if pw := e.getenv("DB_PASSWORD"); pw != "" {
+			u.User = url.UserPassword(user, pw)
+		} else {
+			u.User = url.User(user)
+		}
+	}
+	return u.String()
 }
 
 func splitList(v string) []string {

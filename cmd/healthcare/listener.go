@@ -43,7 +43,7 @@ func listen(addr string) (*drainListener, error) {
 	lc.SetMultipathTCP(false)
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("ADDR: listen on %s: %w", addr, err)
 	}
 	return &drainListener{tcp: ln.(*net.TCPListener)}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -215,10 +216,22 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 func TestProbe(t *testing.T) {
-	base, _, _ := startServer(t, map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t)})
+	base, _, _ := startServer(t, map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t), "ALLOWED_HOSTS": "api.example.com"})
 	getenv := func(string) string { return "" }
 	if err := run(t.Context(), []string{"probe", base + "/readyz"}, getenv, nil, io.Discard, io.Discard); err != nil {
 		t.Errorf("probe of a ready server = %v", err)
+	}
+	// ADDR comes from the environment, or from ./.env as serve reads it.
+	addr := strings.TrimPrefix(base, "http://")
+	if err := run(t.Context(), []string{"probe"}, func(k string) string { return map[string]string{"ADDR": addr}[k] }, nil, io.Discard, io.Discard); err != nil {
+		t.Errorf("probe of ADDR = %v", err)
+	}
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile(".env", []byte("ADDR="+addr+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t.Context(), []string{"probe"}, getenv, nil, io.Discard, io.Discard); err != nil {
+		t.Errorf("probe of ADDR in .env = %v", err)
 	}
 	if err := run(t.Context(), []string{"probe", "http://127.0.0.1:1/readyz"}, getenv, nil, io.Discard, io.Discard); err == nil {
 		t.Error("probe of nothing succeeded")

@@ -107,7 +107,8 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 
 func TestTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t, t.TempDir())
-	env := map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t), "TLS_CERT_FILE": certFile, "TLS_KEY_FILE": keyFile}
+	env := map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t), "TLS_CERT_FILE": certFile, "TLS_KEY_FILE": keyFile,
+		"ALLOWED_HOSTS": "api.example.com,127.0.0.1"}
 	env["ADDR"] = "127.0.0.1:0"
 	env["LOG_FORMAT"] = "json"
 	ctx, cancel := context.WithCancel(context.Background())
@@ -130,6 +131,12 @@ func TestTLS(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || res.Header.Get("Strict-Transport-Security") == "" {
 		t.Errorf("over TLS: status %d, HSTS %q", res.StatusCode, res.Header.Get("Strict-Transport-Security"))
+	}
+	// The container health check, under the settings production uses: TLS
+	// on, and ALLOWED_HOSTS naming only the public host.
+	probeEnv := map[string]string{"ADDR": addr, "TLS_CERT_FILE": certFile, "ALLOWED_HOSTS": "api.example.com"}
+	if err := run(ctx, []string{"probe"}, func(k string) string { return probeEnv[k] }, nil, io.Discard, io.Discard); err != nil {
+		t.Errorf("probe under TLS and ALLOWED_HOSTS=api.example.com = %v", err)
 	}
 	old := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS11}}}
 	if res, err := old.Get("https://" + addr + "/healthz"); err == nil {

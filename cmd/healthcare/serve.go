@@ -20,45 +20,18 @@ import (
 	"github.com/clinicapi/healthcare/sqlstore"
 )
 
+// serve runs the API until ctx ends, then stops so that every connection
+// the kernel accepted gets its answer (stopServing).
 func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
-	generated, err := ensureSecretKey(cfg)
-	if err != nil {
+	if err := preflight(cfg, logger); err != nil {
 		return err
 	}
-	if generated {
-		logger.Warn("no SECRET_KEY set: generated one for the embedded database; set SECRET_KEY in production",
-			"file", cfg.SecretKeySource)
-	}
-	if problems := cfg.problems(); len(problems) > 0 {
-		if !cfg.Debug {
-			return fmt.Errorf("refusing to start with an unsafe configuration (DEBUG=true overrides):\n  %s",
-				strings.Join(problems, "\n  "))
-		}
-		for _, p := range problems {
-			logger.Warn("unsafe configuration, allowed because DEBUG is on", "problem", p)
-		}
-	}
 	m := metrics.New()
-	db, err := openDB(ctx, cfg, m.AuditBatch)
+	db, err := openServing(ctx, cfg, logger, m)
 	if err != nil {
 		return err
 	}
 	defer db.Close() // after the server: flushes queued audit events, then the pool
-	m.DBPool(db.Stats)
-	if cfg.AutoMigrate {
-		n, err := db.Migrate(ctx)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			logger.Info("applied migrations", "count", n)
-		}
-	}
-
-	auth, err := newAuthService(cfg, db)
-	if err != nil {
-		return err
-	}
 	// Once shutdown begins, /readyz answers 503 so that a load balancer
 	// stops sending new requests while the last ones finish.
 	var draining atomic.Bool
@@ -68,32 +41,20 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		}
 		return db.Ready(ctx)
 	}
-	handler := httpapi.NewHandler(logger, httpapi.Config{
-		AllowedHosts: cfg.AllowedHosts, TrustedProxies: cfg.TrustedProxies,
-		AuthLimit: cfg.AuthLimit, DoctorWriteLimit: cfg.DoctorLimit,
-		CORSAllowedOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
-		Unavailable: sqlstore.IsUnavailable, MetricsElsewhere: cfg.MetricsAddr != "",
-	}, httpapi.Services{
-		Auth:        auth,
-		Patients:    sqlstore.NewPatientService(db),
-		Doctors:     sqlstore.NewDoctorService(db),
-		Assignments: sqlstore.NewAssignmentService(db),
-		Audit:       sqlstore.NewAuditService(db),
-		Throttle:    sqlstore.NewThrottle(db),
-		Ready:       ready,
-		Metrics:     m,
-	})
+	handler, err := newAPIHandler(cfg, logger, db, m, ready)
+	if err != nil {
+		return err
+	}
 	conns := newConnTracker()
-	srv := &http.Server{
-		Handler:           handler,
-		ConnState:         conns.track,
-		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
-		ReadTimeout:       cfg.HTTP.ReadTimeout,
-		WriteTimeout:      cfg.HTTP.WriteTimeout,
-		IdleTimeout:       cfg.HTTP.IdleTimeout,
-		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+	srv := newHTTPServer(cfg, logger, handler, conns.track)
+	if cfg.MetricsAddr != "" {
+		// Up before the API, so a bad METRICS_ADDR stops start-up and
+		// ready means scrapeable.
+		stop, err := serveMetrics(cfg, logger, m)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	ln, err := listen(cfg.Addr)
 	if err != nil {
@@ -103,21 +64,6 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 	logger.Info("listening", "addr", ln.Addr().String(), "tls", cfg.TLSCertFile != "", "database", db.Engine(),
 		"debug", cfg.Debug, "allowed_hosts", cfg.AllowedHosts, "secret_key", cfg.SecretKeySource,
 		"access_token_lifetime", cfg.AccessLifetime.String(), "refresh_token_lifetime", cfg.RefreshLifetime.String())
-
-	if cfg.MetricsAddr != "" {
-		// Metrics on a port of their own, for the scraper's network only;
-		// up before the API, so a bad METRICS_ADDR stops start-up and
-		// ready means scrapeable.
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
-		}
-		msrv := &http.Server{Handler: adminHandler(m.Handler(), cfg.Pprof), ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
-			ReadTimeout: cfg.HTTP.ReadTimeout, WriteTimeout: cfg.HTTP.WriteTimeout, IdleTimeout: cfg.HTTP.IdleTimeout}
-		go func() { _ = msrv.Serve(mln) }()
-		defer msrv.Close()
-		logger.Info("metrics listening", "addr", mln.Addr().String())
-	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLSCertFile != "" {
@@ -145,6 +91,105 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// preflight makes the embedded database's key if it has none, and refuses
+// an unsafe configuration (healthcare check lists the same problems).
+func preflight(cfg *config, logger *slog.Logger) error {
+	generated, err := ensureSecretKey(cfg)
+	if err != nil {
+		return err
+	}
+	if generated {
+		logger.Warn("no SECRET_KEY set: generated one for the embedded database; set SECRET_KEY in production",
+			"file", cfg.SecretKeySource)
+	}
+	problems := cfg.problems()
+	if len(problems) == 0 {
+		return nil
+	}
+	if !cfg.Debug {
+		return fmt.Errorf("refusing to start: the configuration is unsafe for production; fix each of these:\n  %s",
+			strings.Join(problems, "\n  "))
+	}
+	for _, p := range problems {
+		logger.Warn("unsafe configuration, allowed because DEBUG is on; never run so in production", "problem", p)
+	}
+	return nil
+}
+
+// openServing opens the database with the metrics watching it, and
+// migrates it if AUTO_MIGRATE is on.
+func openServing(ctx context.Context, cfg *config, logger *slog.Logger, m *metrics.Metrics) (*sqlstore.DB, error) {
+	db, err := openDB(ctx, cfg, m.AuditBatch)
+	if err != nil {
+		return nil, err
+	}
+	m.DBPool(db.Stats)
+	if cfg.AutoMigrate {
+		n, err := db.Migrate(ctx)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if n > 0 {
+			logger.Info("applied migrations", "count", n)
+		}
+	}
+	return db, nil
+}
+
+// newAPIHandler wires the store's services into the API's handler.
+func newAPIHandler(cfg *config, logger *slog.Logger, db *sqlstore.DB, m *metrics.Metrics, ready func(context.Context) error) (http.Handler, error) {
+	auth, err := newAuthService(cfg, db)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.NewHandler(logger, httpapi.Config{
+		AllowedHosts: cfg.AllowedHosts, TrustedProxies: cfg.TrustedProxies,
+		AuthLimit: cfg.AuthLimit, DoctorWriteLimit: cfg.DoctorLimit,
+		CORSAllowedOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
+		Unavailable: sqlstore.IsUnavailable, MetricsElsewhere: cfg.MetricsAddr != "",
+	}, httpapi.Services{
+		Auth:        auth,
+		Patients:    sqlstore.NewPatientService(db),
+		Doctors:     sqlstore.NewDoctorService(db),
+		Assignments: sqlstore.NewAssignmentService(db),
+		Audit:       sqlstore.NewAuditService(db),
+		Throttle:    sqlstore.NewThrottle(db),
+		Ready:       ready,
+		Metrics:     m,
+	}), nil
+}
+
+// newHTTPServer is the API's server, with the connection limits of the
+// configuration.
+func newHTTPServer(cfg *config, logger *slog.Logger, handler http.Handler, connState func(net.Conn, http.ConnState)) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ConnState:         connState,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+}
+
+// serveMetrics serves the metrics (and the profiler, with PPROF) on
+// METRICS_ADDR, a port of their own for the scraper's network only.
+func serveMetrics(cfg *config, logger *slog.Logger, m *metrics.Metrics) (stop func(), err error) {
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("METRICS_ADDR: listen on %s: %w", cfg.MetricsAddr, err)
+	}
+	srv := &http.Server{Handler: adminHandler(m.Handler(), cfg.Pprof), ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout: cfg.HTTP.ReadTimeout, WriteTimeout: cfg.HTTP.WriteTimeout, IdleTimeout: cfg.HTTP.IdleTimeout}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("metrics listening", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }
 
 // sweep deletes stale throttle counters and expired refresh tokens every
