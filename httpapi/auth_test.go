@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -142,21 +141,14 @@ func TestUsernamesFoldAsUnicodeRecommends(t *testing.T) {
 func TestRegisterRaceOneWins(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		const n = 8
-		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				res := e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
-					"username": "racer", "email": "racer" + itoa(int64(i)) + "@example.com", "password": strongPassword}})
-				statuses[i] = res.Status
-				if res.Status == 400 && !strings.Contains(string(res.Body), "A user with that username already exists.") {
-					t.Errorf("loser body = %s", res.Body)
-				}
-			}()
-		}
-		wg.Wait()
+		statuses := concurrently(n, func(i int) int {
+			res := e.do(req{method: "POST", path: "/api/auth/register/", body: map[string]any{
+				"username": "racer", "email": "racer" + itoa(int64(i)) + "@example.com", "password": strongPassword}})
+			if res.Status == 400 && !strings.Contains(string(res.Body), "A user with that username already exists.") {
+				t.Errorf("loser body = %s", res.Body)
+			}
+			return res.Status
+		})
 		if got := count(statuses, 201); got != 1 || count(statuses, 400) != n-1 {
 			t.Errorf("statuses = %v, want one 201 and %d 400s", statuses, n-1)
 		}

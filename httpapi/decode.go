@@ -181,21 +181,32 @@ const (
 	keepSpaces                    // not trimmed: a password's spaces are part of it
 )
 
-// str reads a string field. Numbers are taken as their text, as DRF's
-// CharField does; leading and trailing spaces are trimmed unless keepSpaces.
-func (o *object) str(key string, opt strOpt) *string {
+// value returns key's raw value, or records DRF's message for a value
+// that is missing (when required) or null.
+func (o *object) value(key string, opt strOpt) (jsontext.Value, bool) {
 	raw, ok := o.raw[key]
-	if !ok {
+	switch {
+	case !ok:
 		if opt&required != 0 {
 			o.errs.Add(key, healthcare.MsgRequired)
 		}
+		return nil, false
+	case raw.Kind() == 'n':
+		o.errs.Add(key, healthcare.MsgNull)
+		return nil, false
+	}
+	return raw, true
+}
+
+// str reads a string field. Numbers are taken as their text, as DRF's
+// CharField does; leading and trailing spaces are trimmed unless keepSpaces.
+func (o *object) str(key string, opt strOpt) *string {
+	raw, ok := o.value(key, opt)
+	if !ok {
 		return nil
 	}
 	var s string
 	switch raw.Kind() {
-	case 'n':
-		o.errs.Add(key, healthcare.MsgNull)
-		return nil
 	case '"':
 		s = unquote(raw)
 	case '0':
@@ -221,19 +232,12 @@ func (o *object) str(key string, opt strOpt) *string {
 
 // date reads a YYYY-MM-DD field.
 func (o *object) date(key string, opt strOpt) *time.Time {
-	raw, ok := o.raw[key]
+	raw, ok := o.value(key, opt)
 	if !ok {
-		if opt&required != 0 {
-			o.errs.Add(key, healthcare.MsgRequired)
-		}
 		return nil
 	}
 	var s string
-	switch raw.Kind() {
-	case 'n':
-		o.errs.Add(key, healthcare.MsgNull)
-		return nil
-	case '"':
+	if raw.Kind() == '"' {
 		s = unquote(raw)
 	}
 	t, err := time.Parse(time.DateOnly, s)
@@ -248,16 +252,12 @@ func (o *object) date(key string, opt strOpt) *time.Time {
 // value's type is told by its first byte, so a huge array costs nothing to
 // refuse.
 func (o *object) pk(key string) int64 {
-	raw, ok := o.raw[key]
+	raw, ok := o.value(key, required)
 	if !ok {
-		o.errs.Add(key, healthcare.MsgRequired)
 		return 0
 	}
 	var text string
 	switch raw.Kind() {
-	case 'n':
-		o.errs.Add(key, healthcare.MsgNull)
-		return 0
 	case '"':
 		if text = strings.TrimSpace(unquote(raw)); text == "" {
 			// DRF treats an empty string as no value at all.
