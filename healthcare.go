@@ -13,6 +13,7 @@ const (
 // ListOptions selects one page of a list, with an optional search and order.
 type ListOptions struct {
 	Page     int      // from 1
+	Last     bool     // the last page, whatever its number (DRF's page=last)
 	PageSize int      // 1..MaxPageSize
 	Search   string   // matched case-insensitively, term by term
 	Ordering []string // field names, "-" prefix for descending

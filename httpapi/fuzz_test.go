@@ -73,7 +73,7 @@ func FuzzQueryParams(f *testing.F) {
 		r.URL.RawQuery = raw
 		q := queryParams(r)
 		opt := parseListOptions(q, fields)
-		if opt.Page < 1 || opt.Page > 1_000_000_000 || opt.PageSize < 1 || opt.PageSize > healthcare.MaxPageSize {
+		if (opt.Page < 1 && !opt.Last) || opt.Page > 1_000_000_000 || opt.PageSize < 1 || opt.PageSize > healthcare.MaxPageSize {
 			t.Fatalf("%q: page %d, size %d", raw, opt.Page, opt.PageSize)
 		}
 		if opt.Offset() < 0 {

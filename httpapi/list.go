@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -18,9 +17,10 @@ import (
 // repeated values wins, and bad escapes or UTF-8 are kept as text, never
 // passed on to the database as invalid bytes.
 type params struct {
-	values  url.Values
-	errs    healthcare.FieldErrors
-	tooMany bool
+	values      url.Values
+	errs        healthcare.FieldErrors
+	tooMany     bool
+	invalidPage bool
 }
 
 // maxParams is Django's DATA_UPLOAD_MAX_NUMBER_FIELDS: a query string with
@@ -45,10 +45,15 @@ func queryParams(r *http.Request) *params {
 
 // err returns the problems found with the parameters, or nil.
 func (p *params) err() error {
-	if p.tooMany {
+	switch {
+	case p.tooMany:
 		return httpError(eParse, fmt.Sprintf("Too many query parameters: at most %d.", maxParams))
+	case len(p.errs) > 0:
+		return p.errs.Err()
+	case p.invalidPage:
+		return healthcare.Errorf(healthcare.ENOTFOUND, healthcare.MsgInvalidPage)
 	}
-	return p.errs.Err()
+	return nil
 }
 
 func unescape(s string) string {
@@ -58,14 +63,17 @@ func unescape(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-// get returns the last value of name, trimmed.
-func (p *params) get(name string) string {
+// last returns the last value of name, as Django's QueryDict.get does.
+func (p *params) last(name string) string {
 	vs := p.values[name]
 	if len(vs) == 0 {
 		return ""
 	}
-	return strings.TrimSpace(vs[len(vs)-1])
+	return vs[len(vs)-1]
 }
+
+// get returns the last value of name, trimmed.
+func (p *params) get(name string) string { return strings.TrimSpace(p.last(name)) }
 
 // text returns a free-text parameter, recording a problem if it holds NUL
 // or is longer than max characters.
@@ -82,54 +90,62 @@ func (p *params) text(name string, max int) string {
 	return v
 }
 
-// parseListOptions reads ?page, ?page_size, ?search and ?ordering. A bad
-// value is a validation error under the parameter's name.
+// parseListOptions reads ?page, ?page_size, ?search and ?ordering as DRF's
+// PageNumberPagination and OrderingFilter do: a page that is not a
+// positive integer (or "last") names no page, a bad page_size is ignored,
+// and ordering fields outside orderFields are dropped.
 func parseListOptions(q *params, orderFields []string) healthcare.ListOptions {
-	errs := q.errs
-	opt := healthcare.ListOptions{
-		Page:     positiveParam(q, "page", 1, errs),
-		PageSize: positiveParam(q, "page_size", healthcare.DefaultPageSize, errs),
-		Search:   q.text("search", 200),
+	opt := healthcare.ListOptions{PageSize: healthcare.DefaultPageSize, Search: q.text("search", 200)}
+	if n, ok := pyInt(q.last("page_size")); ok && n >= 1 {
+		opt.PageSize = min(n, healthcare.MaxPageSize)
 	}
-	opt.PageSize = min(opt.PageSize, healthcare.MaxPageSize)
+	switch v, given := q.values["page"]; {
+	case !given:
+		opt.Page = 1
+	case v[len(v)-1] == "last":
+		opt.Last = true
+	default:
+		n, ok := pyInt(v[len(v)-1])
+		if !ok || n < 1 {
+			q.invalidPage = true
+		}
+		// Past any real page count; keeps OFFSET arithmetic far from overflow.
+		opt.Page = min(max(n, 1), 1_000_000_000)
+	}
 	for _, f := range strings.Split(q.get("ordering"), ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
+		if f = strings.TrimSpace(f); slices.Contains(orderFields, strings.TrimPrefix(f, "-")) {
+			opt.Ordering = append(opt.Ordering, f)
 		}
-		if !slices.Contains(orderFields, strings.TrimPrefix(f, "-")) {
-			errs.Add("ordering", fmt.Sprintf("Unknown ordering field %q. Use one of: %s.",
-				truncate(f, 40), strings.Join(orderFields, ", ")))
-			continue
-		}
-		opt.Ordering = append(opt.Ordering, f)
-	}
-	if len(opt.Ordering) > len(orderFields) {
-		errs.Add("ordering", "Too many ordering fields.")
 	}
 	return opt
 }
 
-func positiveParam(q *params, name string, def int, errs healthcare.FieldErrors) int {
-	v := q.get(name)
-	if v == "" {
-		return def
+// pyInt reads s as Python's int() does a client's text: surrounding
+// whitespace, a sign, and decimal digits with single underscores between
+// them. A number too large for int is saturated.
+func pyInt(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "-")
+	if neg || strings.HasPrefix(s, "+") {
+		s = s[1:]
 	}
-	n, err := strconv.Atoi(v)
-	if errors.Is(err, strconv.ErrRange) && v[0] != '-' {
-		n = math.MaxInt // a page past any end, or a page size to clamp
-	} else if err != nil {
-		errs.Add(name, healthcare.MsgInvalidInteger)
-		return def
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return 0, false
 	}
-	if n < 1 {
-		errs.Add(name, "Ensure this value is greater than or equal to 1.")
-		return def
+	n := 0
+	for _, c := range s {
+		switch {
+		case c == '_':
+		case c >= '0' && c <= '9':
+			n = min(n*10+int(c-'0'), math.MaxInt/10-10)
+		default:
+			return 0, false
+		}
 	}
-	// Past any real page count; keeps OFFSET arithmetic far from overflow.
-	if n > 1_000_000_000 {
-		n = 1_000_000_000
+	if neg {
+		n = -n
 	}
-	return n
+	return n, true
 }
 
 // pageBody is DRF's page: count, links to the neighbouring pages, results.
@@ -145,6 +161,9 @@ type pageBody[T any] struct {
 func newPage[T any](r *http.Request, opt healthcare.ListOptions, total int, items []T) pageBody[T] {
 	if items == nil {
 		items = []T{}
+	}
+	if opt.Last { // the store found it by the same count
+		opt.Page = max(1, (total+opt.PageSize-1)/opt.PageSize)
 	}
 	p := pageBody[T]{Count: total, Results: items}
 	if opt.Offset()+len(items) < total {

@@ -85,7 +85,7 @@ func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.
 		return nil, 0, err
 	}
 	q := newQuery(findAssignmentsSQL, owner)
-	if err := q.page(opt, assignmentOrder, "a.id"); err != nil {
+	if err := q.page(ctx, s.db.pool(), &opt, assignmentOrder, "a.id"); err != nil {
 		return nil, 0, err
 	}
 	ev := newEvent(ctx, healthcare.ActionAssignmentList, "assignment", 0)
@@ -149,7 +149,7 @@ func (s *AssignmentService) FindDoctorsOfPatient(ctx context.Context, patientID 
 	}
 	q := newQuery(findDoctorsOfPatientSQL, patientID, owner)
 	q.search("d.search_key", opt.Search)
-	if err := q.page(opt, patientDoctorOrder, "d.id"); err != nil {
+	if err := q.page(ctx, s.db.pool(), &opt, patientDoctorOrder, "d.id"); err != nil {
 		return nil, 0, err
 	}
 	ev := newEvent(ctx, healthcare.ActionAssignmentList, "patient", patientID)

@@ -50,7 +50,7 @@ func (s *AuditService) FindEvents(ctx context.Context, f healthcare.AuditFilter)
 		q.where("at <= %s", f.Until.UTC())
 	}
 	f.Ordering = []string{"-id"}
-	if err := q.page(f.ListOptions, map[string]string{"id": "id"}, "id"); err != nil {
+	if err := q.page(ctx, s.db.pool(), &f.ListOptions, map[string]string{"id": "id"}, "id"); err != nil {
 		return nil, 0, err
 	}
 	var (

@@ -58,7 +58,7 @@ func (s *DoctorService) FindDoctors(ctx context.Context, f healthcare.DoctorFilt
 		q.where("specialization_key = %s", healthcare.Fold(f.Specialization))
 	}
 	q.search("search_key", f.Search)
-	if err := q.page(f.ListOptions, doctorOrder, "id"); err != nil {
+	if err := q.page(ctx, s.db.pool(), &f.ListOptions, doctorOrder, "id"); err != nil {
 		return nil, 0, err
 	}
 	return s.db.findDoctors(ctx, f.ListOptions, q)

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -48,8 +49,16 @@ func (q *query) search(column, search string) {
 	}
 }
 
-// page adds ORDER BY, LIMIT and OFFSET.
-func (q *query) page(opt healthcare.ListOptions, columns map[string]string, idColumn string) error {
+// page adds ORDER BY, LIMIT and OFFSET. The last page is found by counting
+// the rows first, with the query as built so far.
+func (q *query) page(ctx context.Context, h handle, opt *healthcare.ListOptions, columns map[string]string, idColumn string) error {
+	if opt.Last {
+		var n int
+		if err := h.queryRow(ctx, `SELECT count(*) FROM (`+q.String()+`) listed`, q.args...).Scan(&n); err != nil {
+			return fmt.Errorf("count for the last page: %w", err)
+		}
+		opt.Page, opt.Last = max(1, (n+opt.PageSize-1)/opt.PageSize), false
+	}
 	q.sql.WriteString(" ORDER BY ")
 	for _, f := range opt.Ordering {
 		desc := strings.HasPrefix(f, "-")

@@ -92,7 +92,7 @@ func (s *PatientService) FindPatients(ctx context.Context, opt healthcare.ListOp
 	}
 	q := newQuery(findPatientsSQL, owner)
 	q.search("search_key", opt.Search)
-	if err := q.page(opt, patientOrder, "id"); err != nil {
+	if err := q.page(ctx, s.db.pool(), &opt, patientOrder, "id"); err != nil {
 		return nil, 0, err
 	}
 	ev := newEvent(ctx, healthcare.ActionPatientList, "patient", 0)
