@@ -49,33 +49,40 @@ var usernamePattern = regexp.MustCompile(`^[\p{L}\p{N}_.@+-]+$`)
 // MsgUsernameInvalid is Django's message for a username with other characters.
 const MsgUsernameInvalid = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
 
-// Normalize puts the names in the form they are stored in: the username
-// in NFKC, as Django's normalize_username does ("ﬁlip" is "filip"), and
-// the email's domain in lower case, as its normalize_email does.
-func (r *Registration) Normalize() {
-	r.Username = norm.NFKC.String(r.Username)
-	r.Email = NormalizeEmail(r.Email)
-}
-
 // Validate reports the problems with the registration's fields other than
-// the password policy, which PasswordPolicy checks.
+// the password policy, which PasswordPolicy checks, and puts the valid
+// names in the form they are stored in: the username in NFKC, as Django's
+// normalize_username does ("ﬁlip" is "filip"), and the email's domain in
+// lower case, as its normalize_email does. Lengths are checked first, so
+// that a huge value costs no more than counting it.
 func (r *Registration) Validate() FieldErrors {
 	errs := FieldErrors{}
-	switch n := utf8.RuneCountInString(r.Username); {
-	case n == 0:
-		errs.Add("username", MsgBlank)
-	case n > MaxUsernameLength:
-		errs.Add("username", maxLengthMsg(MaxUsernameLength))
-	case !usernamePattern.MatchString(r.Username):
-		errs.Add("username", MsgUsernameInvalid)
+	checkUsername(errs, r.Username)
+	if len(errs["username"]) == 0 {
+		r.Username = norm.NFKC.String(r.Username)
+		checkUsername(errs, r.Username) // "ﷺ" is 18 characters, some of them spaces
 	}
 	checkEmail(errs, "email", r.Email)
+	if len(errs["email"]) == 0 {
+		r.Email = NormalizeEmail(r.Email)
+	}
 	checkOptional(errs, "first_name", r.FirstName, MaxPersonNameLength)
 	checkOptional(errs, "last_name", r.LastName, MaxPersonNameLength)
 	if r.Password == "" {
 		errs.Add("password", MsgBlank)
 	}
 	return errs
+}
+
+func checkUsername(errs FieldErrors, v string) {
+	switch n := utf8.RuneCountInString(v); {
+	case n == 0:
+		errs.Add("username", MsgBlank)
+	case n > MaxUsernameLength:
+		errs.Add("username", maxLengthMsg(MaxUsernameLength))
+	case !usernamePattern.MatchString(v):
+		errs.Add("username", MsgUsernameInvalid)
+	}
 }
 
 // TokenPair is what a login or a refresh hands out.

@@ -77,6 +77,16 @@ func TestStorageOutage(t *testing.T) {
 				}
 			}
 			e.do(req{method: "GET", path: "/readyz"}).expect(t, 503)
+			// A refusal is answered only once it is on record: a probe of a
+			// record that is not the caller's, or a wrong password, is a 503
+			// too while its event cannot be written, never a silent 404 or 401.
+			probe := func() *response { return e.do(req{method: "GET", path: "/api/patients/999999/", token: u.Access}) }
+			guess := func() *response {
+				return e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": "wrong-password-1"}})
+			}
+			for _, res := range []*response{failure(probe), failure(guess)} {
+				res.expect(t, 503)
+			}
 
 			if err := db.ExecForTest(ctx, tt.repairs); err != nil {
 				t.Fatal(err)

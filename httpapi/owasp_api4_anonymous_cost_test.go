@@ -54,6 +54,10 @@ func anonymousRequests() []anonymousRequest {
 	}()
 	bigValue := `{"username":"` + strings.Repeat("u", body/2) + `","password":"` + strings.Repeat("p", body/2-64) + `"}`
 	manyParams := strings.Repeat("a=1&", 15000)
+	// U+FDFA is 3 bytes and 18 characters once NFKC-normalised.
+	expanding := `{"username":"` + strings.Repeat("\ufdfa", body/3-100) + `","email":"a@b.com","password":"Xq7!vLm#29kd"}`
+	expandingEmail := `{"username":"ab","email":"` + strings.Repeat("\ufdfa", body/3-100) + `@b.com","password":"Xq7!vLm#29kd"}`
+	expandingPassword := `{"username":"ab","email":"a@b.com","password":"` + strings.Repeat("\ufdfa", body/3-100) + `"}`
 	var reqs []anonymousRequest
 	for _, route := range []string{"/api/auth/login/", "/api/auth/register/", "/api/auth/refresh/", "/api/auth/logout/"} {
 		reqs = append(reqs,
@@ -62,6 +66,10 @@ func anonymousRequests() []anonymousRequest {
 		)
 	}
 	return append(reqs,
+		anonymousRequest{name: "expanding username", method: "POST", path: "/api/auth/register/", body: expanding},
+		anonymousRequest{name: "expanding email", method: "POST", path: "/api/auth/register/", body: expandingEmail},
+		anonymousRequest{name: "expanding password", method: "POST", path: "/api/auth/register/", body: expandingPassword},
+		anonymousRequest{name: "expanding login", method: "POST", path: "/api/auth/login/", body: expanding},
 		anonymousRequest{name: "many params", method: "GET", path: "/api/doctors/?" + manyParams},
 		anonymousRequest{name: "long search", method: "GET", path: "/api/doctors/?search=" + strings.Repeat("ab+", 66) + "&ordering=-last_name,first_name,-email"},
 		anonymousRequest{name: "deep page", method: "GET", path: "/api/doctors/?page=99999999999999999999&page_size=100"},

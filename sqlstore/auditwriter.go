@@ -225,7 +225,11 @@ func (a *auditor) recordFailure(ctx context.Context, ev *healthcare.AuditEvent, 
 	}
 	ev.Outcome = healthcare.OutcomeOf(err)
 	if aerr := a.record(ctx, ev); aerr != nil {
-		return fmt.Errorf("%w (and audit: %w)", err, aerr)
+		// The refusal is answered only once it is on record: otherwise a
+		// probe, or a password guess, would leave no trace while the
+		// database cannot be written. The client gets the audit's failure
+		// (a 503 when the database is out), not the refusal.
+		return fmt.Errorf("record %s (%s): %w", ev.Action, ev.Outcome, aerr)
 	}
 	return err
 }

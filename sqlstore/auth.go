@@ -58,18 +58,20 @@ func (s *AuthService) createUser(ctx context.Context, r healthcare.Registration,
 }
 
 func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration, staff bool, ev *healthcare.AuditEvent) (*healthcare.User, error) {
-	r.Normalize()
+	// As DRF's serializer: the fields first, each with its uniqueness; the
+	// password policy (its validate()) only once every field is valid.
 	errs := r.Validate()
-	if r.Password != "" {
-		for _, msg := range s.policy.Check(r.Password, r) {
-			errs.Add("password", msg)
-		}
-	}
-	taken, err := takenFields(ctx, s.db.pool(), r)
+	taken, err := takenFields(ctx, s.db.pool(), r, errs)
 	if err != nil {
 		return nil, err
 	}
 	errs.Merge(taken)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	for _, msg := range s.policy.Check(r.Password, r) {
+		errs.Add("password", msg)
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -93,7 +95,7 @@ func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration,
 	if classify(err) == uniqueViolation {
 		// A concurrent registration took the name between check and insert;
 		// the constraint caught it, now say which field.
-		if taken, terr := takenFields(ctx, s.db.pool(), r); terr == nil && len(taken) > 0 {
+		if taken, terr := takenFields(ctx, s.db.pool(), r, nil); terr == nil && len(taken) > 0 {
 			return nil, taken.Err()
 		}
 	}

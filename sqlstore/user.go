@@ -60,19 +60,29 @@ func findUserByLogin(ctx context.Context, q handle, login string) (*healthcare.U
 const takenSQL = `SELECT name_key FROM login_names WHERE name_key = $1 OR name_key = $2`
 
 // takenFields reports which of the username and email another account
-// holds, as its username or its email.
-func takenFields(ctx context.Context, q handle, r healthcare.Registration) (healthcare.FieldErrors, error) {
-	username, email := healthcare.Fold(r.Username), healthcare.Fold(r.Email)
+// holds, as its username or its email. A field that already has a problem
+// in invalid is not looked up.
+func takenFields(ctx context.Context, q handle, r healthcare.Registration, invalid healthcare.FieldErrors) (healthcare.FieldErrors, error) {
+	var username, email string // "" is no key: a name is never empty
+	if len(invalid["username"]) == 0 {
+		username = healthcare.Fold(r.Username)
+	}
+	if len(invalid["email"]) == 0 {
+		email = healthcare.Fold(r.Email)
+	}
 	errs := healthcare.FieldErrors{}
+	if username == "" && email == "" {
+		return errs, nil
+	}
 	err := q.each(ctx, takenSQL, []any{username, email}, func(row scanner) error {
 		var key string
 		if err := row.Scan(&key); err != nil {
 			return err
 		}
-		if key == username {
+		if key == username && username != "" {
 			errs.Add("username", "A user with that username already exists.")
 		}
-		if key == email {
+		if key == email && email != "" {
 			errs.Add("email", "A user with that email already exists.")
 		}
 		return nil
