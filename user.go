@@ -13,7 +13,7 @@ import (
 const (
 	MaxUsernameLength   = 150
 	MaxPersonNameLength = 150 // an account's first and last names
-	MaxPasswordBytes    = 1024
+	MaxPasswordLength   = 1024 // characters
 	// MaxLoginNameBytes bounds a login name that can be any account's: a
 	// username of 150 characters of 4 bytes each (an email is shorter).
 	MaxLoginNameBytes = 4 * MaxUsernameLength

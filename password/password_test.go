@@ -216,7 +216,7 @@ func TestVerifyZeroTime(t *testing.T) {
 
 func TestVerifyDummy(t *testing.T) {
 	h := newHasher(t, cheap)
-	for _, password := range []string{"", "password", strings.Repeat("x", healthcare.MaxPasswordBytes)} {
+	for _, password := range []string{"", "password", strings.Repeat("x", healthcare.MaxPasswordLength)} {
 		h.VerifyDummy(password) // must not panic
 	}
 }
@@ -283,7 +283,17 @@ func TestPolicyCheck(t *testing.T) {
 		{"padded with joiners and a BOM", "Zz9!\u200d\u2060\ufeff\u00ad\ufe0f\u200c\u180e", alice, []string{msgShort}},
 		{"padded with no-break and ideographic spaces", "Zz9!\u00a0\u3000\u2003\u202f", alice, []string{msgShort}},
 		{"spaces inside a passphrase", "blue ox  jumps", alice, nil},
-		{"NFKC: a ligature is two letters", "ﬁﬁﬁﬁ", alice, nil},
+		{"one character that NFKC expands is one", "\ufdfa", alice, []string{msgShort}},
+		{"two that NFKC expands are two", "\u3300\u3300", alice, []string{msgShort}},
+		{"ligatures count as typed", "ﬁﬁﬁﬁ", alice, []string{msgShort}},
+		{"Braille blanks", strings.Repeat("\u2800", 8), alice, []string{msgShort}},
+		{"Hangul fillers", strings.Repeat("\u3164", 8), alice, []string{msgShort}},
+		{"combining marks", "Zz9!" + strings.Repeat("\u0301", 10), alice, []string{msgShort}},
+		{"Thai marks", strings.Repeat("\u0e47", 8), alice, []string{msgShort}},
+		{"skin tones", strings.Repeat("\U0001F3FB", 8), alice, []string{msgShort}},
+		{"marks on letters still count the letters", "żółćźńąę", alice, nil},
+		{"common in fullwidth", "Ｐａｓｓｗｏｒｄ", alice, []string{msgCommon}},
+		{"common with a zero-width space", "password\u200b", alice, []string{msgCommon}},
 		{"7 visible among spaces", " V q 7 # m Z 2 ", alice, []string{msgShort}},
 		{"common", "password123", alice, []string{msgCommon}},
 		{"common keyboard walk", "qwertyuiop", alice, []string{msgCommon}},
@@ -317,8 +327,9 @@ func TestPolicyCheck(t *testing.T) {
 			[]string{msgSimilar("username"), msgShort, msgCommon, msgNumeric},
 		},
 		{"1024 bytes is allowed", strings.Repeat("Xy7-", 256), alice, nil},
-		{"over 1024 bytes", strings.Repeat("Xy7-", 256) + "a", alice, []string{msgTooLong}},
-		{"over 1024 bytes breaking every other rule", strings.Repeat("1", 1025), healthcare.Registration{Username: strings.Repeat("1", 200)}, []string{msgTooLong}},
+		{"over 1024 characters", strings.Repeat("Xy7-", 256) + "a", alice, []string{msgTooLong}},
+		{"1024 characters of two bytes", strings.Repeat("Ä", 1024), alice, nil},
+		{"over 1024 characters breaking every other rule", strings.Repeat("1", 1025), healthcare.Registration{Username: strings.Repeat("1", 200)}, []string{msgTooLong}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := p.Check(tc.password, tc.reg)
@@ -331,10 +342,13 @@ func TestPolicyCheck(t *testing.T) {
 
 func TestPolicyCheckUnicodeDigits(t *testing.T) {
 	p := newPolicy(t)
-	for _, password := range []string{"١٢٣٤٥٦٧٨", "１２３４５６７８"} {
+	for password, want := range map[string][]string{
+		"١٢٣٤٥٦٧٨": {msgNumeric},
+		"１２３４５６７８": {msgCommon, msgNumeric}, // NFKC: 12345678
+	} {
 		t.Run(password, func(t *testing.T) {
 			got := p.Check(password, healthcare.Registration{})
-			if diff := cmp.Diff([]string{msgNumeric}, got); diff != "" {
+			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Check(%q) mismatch (-want +got):\n%s", password, diff)
 			}
 		})

@@ -57,8 +57,8 @@ func (p *Policy) Len() int { return len(p.common) }
 
 // Check returns a message for every rule password breaks.
 func (p *Policy) Check(password string, r healthcare.Registration) []string {
-	if len(password) > healthcare.MaxPasswordBytes {
-		return []string{fmt.Sprintf("Ensure this field has no more than %d characters.", healthcare.MaxPasswordBytes)}
+	if utf8.RuneCountInString(password) > healthcare.MaxPasswordLength {
+		return []string{fmt.Sprintf("Ensure this field has no more than %d characters.", healthcare.MaxPasswordLength)}
 	}
 	var msgs []string
 	attrs := []struct{ value, name string }{
@@ -73,7 +73,7 @@ func (p *Policy) Check(password string, r healthcare.Registration) []string {
 	if visibleLength(password) < MinLength {
 		msgs = append(msgs, fmt.Sprintf("This password is too short. It must contain at least %d characters.", MinLength))
 	}
-	if _, ok := p.common[strings.ToLower(strings.TrimSpace(password))]; ok {
+	if p.isCommon(password) {
 		msgs = append(msgs, "This password is too common.")
 	}
 	if isNumeric(password) {
@@ -82,28 +82,50 @@ func (p *Policy) Check(password string, r healthcare.Registration) []string {
 	return msgs
 }
 
-// visibleLength counts a password's characters after NFKC normalisation,
-// leaving out whitespace, controls and default-ignorable code points
-// (zero-width spaces, joiners, variation selectors, soft hyphens), as NIST
-// SP 800-63B's guidance on normalisation intends: twelve spaces, or four
-// characters padded with zero-width spaces, are no eight-character
-// password. Spaces inside a passphrase are kept; they just do not count.
-func visibleLength(password string) int {
-	n := 0
-	for _, r := range norm.NFKC.String(password) {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || invisible(r) {
-			continue
-		}
-		n++
+// isCommon reports whether password is on the list as typed (lower-cased
+// and trimmed, as Django compares) or once what does not show is taken
+// out: "Ｐａｓｓｗｏｒｄ", or "password" and a zero-width space, is "password".
+func (p *Policy) isCommon(password string) bool {
+	if _, ok := p.common[strings.ToLower(strings.TrimSpace(password))]; ok {
+		return true
 	}
-	return n
+	_, ok := p.common[strings.ToLower(visible(norm.NFKC.String(password)))]
+	return ok
 }
 
-// invisible reports whether r is a default-ignorable code point, or one of
-// the few format characters Unicode keeps out of that property because
-// they may show (U+0600, U+FFF9): uncounted either way.
-func invisible(r rune) bool {
-	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+// visibleLength counts the characters of a password that show, as NIST SP
+// 800-63B's guidance on normalisation intends: twelve spaces, or four
+// characters padded with zero-width spaces or combining marks, are no
+// eight-character password. It is the lesser of the count as typed and
+// after NFKC, so that one character that expands ("ﷺ" is 18 under NFKC)
+// counts as one. Spaces inside a passphrase are kept; they do not count.
+func visibleLength(password string) int {
+	return min(utf8.RuneCountInString(visible(password)), utf8.RuneCountInString(visible(norm.NFKC.String(password))))
+}
+
+// visible returns s without what does not show on its own: whitespace and
+// blanks, controls, format and default-ignorable code points (zero-width
+// spaces, joiners, variation selectors), combining marks and modifiers
+// such as skin tones.
+func visible(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || blank(r) ||
+			unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector,
+				unicode.Mn, unicode.Me, unicode.Sk) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// blank reports the letters and symbols Unicode draws as nothing: the
+// Braille blank and the Hangul fillers.
+func blank(r rune) bool {
+	switch r {
+	case 0x2800, 0x115F, 0x1160, 0x3164, 0xFFA0:
+		return true
+	}
+	return false
 }
 
 func isNumeric(s string) bool {

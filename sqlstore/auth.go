@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -131,7 +132,7 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 	if err := (&Throttle{db: s.db}).Hit(ctx, throttleKey, s.LoginLimit); err != nil {
 		return nil, s.db.audit.recordFailure(ctx, failed, err)
 	}
-	if len(password) > healthcare.MaxPasswordBytes {
+	if utf8.RuneCountInString(password) > healthcare.MaxPasswordLength {
 		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
 	}
 	if u == nil {
@@ -357,7 +358,7 @@ func (s *AuthService) changePassword(ctx context.Context, oldPassword, newPasswo
 	} else if u == nil {
 		return errTokenInvalid()
 	}
-	if len(oldPassword) > healthcare.MaxPasswordBytes {
+	if utf8.RuneCountInString(oldPassword) > healthcare.MaxPasswordLength {
 		return healthcare.FieldError("old_password", MsgWrongOldPassword)
 	}
 	ok, err := s.hasher.Verify(u.PasswordHash, oldPassword)
