@@ -30,9 +30,12 @@ type User struct {
 	IsStaff      bool
 	DateJoined   time.Time
 	PasswordHash string
-	// PasswordChangedAt is zero until the first change; tokens issued
-	// before it are refused.
+	// PasswordChangedAt is zero until the first change.
 	PasswordChangedAt time.Time
+	// CredentialsVersion goes up with every change that must end the
+	// account's sessions (a new password); a token carries the version it
+	// was issued under and is refused once it is not the current one.
+	CredentialsVersion int64
 }
 
 // Registration is what a new account is made from.
@@ -137,6 +140,7 @@ const (
 type TokenClaims struct {
 	Type      string
 	UserID    int64
+	Version   int64 // the user's CredentialsVersion when issued; 0 in simplejwt's
 	ID        string // jti
 	IssuedAt  time.Time
 	ExpiresAt time.Time
@@ -144,7 +148,7 @@ type TokenClaims struct {
 
 // TokenIssuer signs and verifies tokens.
 type TokenIssuer interface {
-	Issue(tokenType string, userID int64, now time.Time) (string, TokenClaims, error)
+	Issue(tokenType string, userID, version int64, now time.Time) (string, TokenClaims, error)
 	// Verify checks signature, algorithm, expiry and type. ETOKENINVALID otherwise.
 	Verify(token, tokenType string, now time.Time) (TokenClaims, error)
 }

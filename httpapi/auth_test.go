@@ -269,7 +269,7 @@ func TestMeAndAuthentication(t *testing.T) {
 		// A bad token is refused on open routes too, as DRF does.
 		e.do(req{method: "GET", path: "/api/doctors/", token: "not-a-jwt"}).expect(t, 401)
 		// A token for a user that no longer exists.
-		ghost, _, err := e.signer.Issue("access", 999999, time.Now())
+		ghost, _, err := e.signer.Issue("access", 999999, 0, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,7 +291,7 @@ func TestPasswordChange(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		u := e.newUser()
 		second := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": strongPassword}}).expect(t, 200).Obj(t)
-		earlier, _, err := e.signer.Issue("access", u.ID, time.Now().Add(-10*time.Second))
+		earlier, _, err := e.signer.Issue("access", u.ID, 0, time.Now().Add(-10*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,14 +304,19 @@ func TestPasswordChange(t *testing.T) {
 			expectBody(t, 400, `{"old_password": ["Your old password was entered incorrectly. Please enter it again."]}`)
 		change(map[string]any{"old_password": strongPassword, "new_password": "12345678"}, u.Access).
 			expectBody(t, 400, `{"new_password": ["This password is too common.", "This password is entirely numeric."]}`)
+		// The same second as the logins above, most often.
 		change(map[string]any{"old_password": strongPassword, "new_password": "An0ther-g00d-one"}, u.Access).expect(t, 204)
 
 		// Every refresh token of the user is revoked, on every device.
 		for _, r := range []any{u.Refresh, second["refresh"]} {
 			e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": r}}).expectBody(t, 401, tokenInvalidBody)
 		}
-		// Access tokens issued before the change stop working too.
+		// Access tokens issued before the change stop working too, even
+		// those of its very second (a token's iat has whole seconds).
 		e.do(req{method: "GET", path: "/api/auth/me/", token: earlier}).expect(t, 401)
+		for _, tok := range []any{u.Access, second["access"]} {
+			e.do(req{method: "GET", path: "/api/auth/me/", token: tok.(string)}).expect(t, 401)
+		}
 		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": strongPassword}}).expect(t, 401)
 		fresh := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": "An0ther-g00d-one"}}).expect(t, 200).Obj(t)
 		e.do(req{method: "GET", path: "/api/auth/me/", token: fresh["access"].(string)}).expect(t, 200)

@@ -16,7 +16,7 @@ func BenchmarkVerify(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := time.Now()
-	tok, _, err := s.Issue(healthcare.AccessToken, 42, now)
+	tok, _, err := s.Issue(healthcare.AccessToken, 42, 0, now)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func BenchmarkIssue(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := s.Issue(healthcare.AccessToken, 42, now); err != nil {
+		if _, _, err := s.Issue(healthcare.AccessToken, 42, 0, now); err != nil {
 			b.Fatal(err)
 		}
 	}

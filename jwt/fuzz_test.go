@@ -15,7 +15,7 @@ func FuzzVerify(f *testing.F) {
 		f.Fatal(err)
 	}
 	now := time.Unix(1_800_000_000, 0)
-	good, _, _ := s.Issue(healthcare.AccessToken, 1, now)
+	good, _, _ := s.Issue(healthcare.AccessToken, 1, 0, now)
 	for _, seed := range []string{good, good + "x", "a.b.c", "", "eyJhbGciOiJub25lIn0.eyJ1c2VyX2lkIjoxfQ.",
 		"eyJhbGciOiJIUzI1NiIsImtpZCI6Ii4uLy4uIn0.e30.x"} {
 		f.Add(seed)

@@ -97,6 +97,9 @@ type claims struct {
 	NotBefore *numericDate `json:"nbf,omitempty"`
 	ID        string       `json:"jti,omitempty"`
 	UserID    int64        `json:"user_id"`
+	// Version is the user's credentials version at issue, ours alone:
+	// simplejwt's tokens have none, which reads as 0.
+	Version int64 `json:"ver,omitempty"`
 }
 
 var _ gojwt.Claims = claims{}
@@ -131,7 +134,7 @@ func (d *numericDate) date() *gojwt.NumericDate {
 }
 
 // Issue signs a new token of tokenType for userID.
-func (s *Signer) Issue(tokenType string, userID int64, now time.Time) (string, healthcare.TokenClaims, error) {
+func (s *Signer) Issue(tokenType string, userID, version int64, now time.Time) (string, healthcare.TokenClaims, error) {
 	var ttl time.Duration
 	switch tokenType {
 	case healthcare.AccessToken:
@@ -151,6 +154,7 @@ func (s *Signer) Issue(tokenType string, userID int64, now time.Time) (string, h
 		IssuedAt:  newNumericDate(now),
 		ID:        hex.EncodeToString(jti[:]),
 		UserID:    userID,
+		Version:   version,
 	}
 	t := gojwt.NewWithClaims(gojwt.SigningMethodHS256, c)
 	t.Header["kid"] = s.kid
@@ -212,7 +216,7 @@ func timely(c healthcare.TokenClaims, now time.Time) bool {
 }
 
 func toDomain(c claims) healthcare.TokenClaims {
-	out := healthcare.TokenClaims{Type: c.TokenType, UserID: c.UserID, ID: c.ID}
+	out := healthcare.TokenClaims{Type: c.TokenType, UserID: c.UserID, ID: c.ID, Version: c.Version}
 	if c.IssuedAt != nil {
 		out.IssuedAt = c.IssuedAt.Time
 	}

@@ -38,7 +38,7 @@ func newSigner(t *testing.T, key []byte) *Signer {
 
 func issue(t *testing.T, s *Signer, tokenType string, userID int64, now time.Time) string {
 	t.Helper()
-	tok, _, err := s.Issue(tokenType, userID, now)
+	tok, _, err := s.Issue(tokenType, userID, 0, now)
 	if err != nil {
 		t.Fatalf("Issue(%q, %d, %v) = %v", tokenType, userID, now, err)
 	}
@@ -135,7 +135,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 		{healthcare.RefreshToken, refreshTTL},
 	} {
 		t.Run(tc.tokenType, func(t *testing.T) {
-			tok, issued, err := s.Issue(tc.tokenType, 42, t0)
+			tok, issued, err := s.Issue(tc.tokenType, 42, 0, t0)
 			if err != nil {
 				t.Fatalf("Issue(%q, 42, t0) = %v", tc.tokenType, err)
 			}
@@ -167,11 +167,11 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 
 func TestIssueUniqueJTI(t *testing.T) {
 	s := newSigner(t, testKey)
-	_, a, err := s.Issue(healthcare.RefreshToken, 1, t0)
+	_, a, err := s.Issue(healthcare.RefreshToken, 1, 0, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, b, err := s.Issue(healthcare.RefreshToken, 1, t0)
+	_, b, err := s.Issue(healthcare.RefreshToken, 1, 0, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestTokenFormat(t *testing.T) {
 		{healthcare.RefreshToken, refreshTTL},
 	} {
 		t.Run(tc.tokenType, func(t *testing.T) {
-			tok, issued, err := s.Issue(tc.tokenType, 7, t0)
+			tok, issued, err := s.Issue(tc.tokenType, 7, 0, t0)
 			if err != nil {
 				t.Fatalf("Issue(%q, 7, t0) = %v", tc.tokenType, err)
 			}
@@ -396,7 +396,7 @@ func TestIssueUnknownType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Issue("id", 1, time.Now()); err == nil {
+	if _, _, err := s.Issue("id", 1, 0, time.Now()); err == nil {
 		t.Error(`Issue("id", ...) succeeded, want an error for an unknown token type`)
 	}
 }
@@ -408,7 +408,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oldTok, _, err := old.Issue(healthcare.AccessToken, 1, now)
+	oldTok, _, err := old.Issue(healthcare.AccessToken, 1, 0, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +424,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Errorf("old token with the old key as fallback: %v", err)
 	}
 	// New tokens are signed with the new key only.
-	newTok, _, _ := rotated.Issue(healthcare.AccessToken, 1, now)
+	newTok, _, _ := rotated.Issue(healthcare.AccessToken, 1, 0, now)
 	if _, err := old.Verify(newTok, healthcare.AccessToken, now); err == nil {
 		t.Error("a new token verified with the old key: fallbacks must never sign")
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/clinicapi/healthcare"
@@ -160,7 +159,7 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 		if err != nil {
 			return err
 		}
-		if pair, err = s.issuePair(ctx, tx, u.ID, family); err != nil {
+		if pair, err = s.issuePair(ctx, tx, u, family); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, resetSQL, throttleKey); err != nil {
@@ -182,14 +181,15 @@ func loginThrottleKey(u *healthcare.User, subject string) string {
 	return "login:name:" + subject
 }
 
-// issuePair signs an access and a refresh token and records the refresh one.
-func (s *AuthService) issuePair(ctx context.Context, tx handle, userID int64, family string) (*healthcare.TokenPair, error) {
+// issuePair signs an access and a refresh token for u and records the
+// refresh one.
+func (s *AuthService) issuePair(ctx context.Context, tx handle, u *healthcare.User, family string) (*healthcare.TokenPair, error) {
 	now := s.db.now()
-	access, _, err := s.tokens.Issue(healthcare.AccessToken, userID, now)
+	access, _, err := s.tokens.Issue(healthcare.AccessToken, u.ID, u.CredentialsVersion, now)
 	if err != nil {
 		return nil, err
 	}
-	refresh, claims, err := s.tokens.Issue(healthcare.RefreshToken, userID, now)
+	refresh, claims, err := s.tokens.Issue(healthcare.RefreshToken, u.ID, u.CredentialsVersion, now)
 	if err != nil {
 		return nil, err
 	}
@@ -248,11 +248,11 @@ func (s *AuthService) Refresh(ctx context.Context, refresh string) (*healthcare.
 		u, err := findUserByID(ctx, tx, claims.UserID)
 		if err != nil {
 			return err
-		} else if u == nil || !u.IsActive {
+		} else if u == nil || !u.IsActive || claims.Version != u.CredentialsVersion {
 			refused = errTokenInvalid()
 			return nil
 		}
-		if pair, err = s.issuePair(ctx, tx, u.ID, family); err != nil {
+		if pair, err = s.issuePair(ctx, tx, u, family); err != nil {
 			return err
 		}
 		return s.db.audit.insertTx(ctx, tx, ev)
@@ -315,9 +315,8 @@ func (s *AuthService) Authenticate(ctx context.Context, access string) (*healthc
 	if u == nil || !u.IsActive {
 		return nil, errTokenInvalid()
 	}
-	// iat has whole seconds: a token from the very second of the change
-	// but before it still passes; a refresh token of that second does not.
-	if !u.PasswordChangedAt.IsZero() && claims.IssuedAt.Before(u.PasswordChangedAt.Truncate(time.Second)) {
+	// Issued before the last password change, even in its very second.
+	if claims.Version != u.CredentialsVersion {
 		return nil, errTokenInvalid()
 	}
 	return u, nil
@@ -327,7 +326,8 @@ func (s *AuthService) Authenticate(ctx context.Context, access string) (*healthc
 const MsgWrongOldPassword = "Your old password was entered incorrectly. Please enter it again."
 
 // #nosec G101 -- SQL naming a column, not a credential.
-const changePasswordSQL = `UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3`
+const changePasswordSQL = `UPDATE users SET password_hash = $1, password_changed_at = $2,
+credentials_version = credentials_version + 1 WHERE id = $3`
 
 const revokeUserTokensSQL = `UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`
 

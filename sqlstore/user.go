@@ -10,7 +10,7 @@ import (
 )
 
 const userColumns = `id, username, email, first_name, last_name, is_active, is_staff, date_joined, password_hash,
-password_changed_at`
+password_changed_at, credentials_version`
 
 func scanUser(row scanner) (*healthcare.User, error) {
 	var (
@@ -18,7 +18,7 @@ func scanUser(row scanner) (*healthcare.User, error) {
 		changed sql.NullTime
 	)
 	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsActive, &u.IsStaff, &u.DateJoined,
-		&u.PasswordHash, &changed)
+		&u.PasswordHash, &changed, &u.CredentialsVersion)
 	if err != nil {
 		return nil, err
 	}
