@@ -14,6 +14,8 @@ const (
 	ENOTAUTHENTICATED   = "not_authenticated"
 	ETOKENINVALID       = "token_not_valid"
 	ENOACTIVEACCOUNT    = "no_active_account"
+	EUSERNOTFOUND       = "user_not_found" // a valid token of an account that is gone
+	EUSERINACTIVE       = "user_inactive"  // a valid token of a deactivated account
 	EPERMISSION         = "permission_denied"
 	ENOTFOUND           = "not_found"
 	EDOCTORASSIGNED     = "doctor_assigned"
@@ -34,6 +36,10 @@ const (
 	MsgNotAuthenticated = "Authentication credentials were not provided."
 	MsgInvalidPage      = "Invalid page."
 	MsgTokenInvalid     = "Token is invalid or expired"
+	MsgTokenWrongType   = "Token has wrong type"
+	MsgTokenNoType      = "Token has no type"
+	MsgTokenNoID        = "Token has no id"
+	MsgTokenNoUser      = "Token contained no recognizable user identification"
 	MsgNoActiveAccount  = "No active account found with the given credentials"
 )
 

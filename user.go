@@ -108,8 +108,10 @@ type AuthService interface {
 	// Logout revokes the family of a refresh token. ETOKENINVALID if invalid.
 	Logout(ctx context.Context, refresh string) error
 	// Authenticate returns the active user an access token belongs to.
-	// ETOKENINVALID otherwise, and for tokens issued before the user's
-	// last password change.
+	// ETOKENINVALID (with simplejwt's reason as message) for a token that is
+	// not a valid access token or was issued before the user's last password
+	// change; EUSERNOTFOUND, EUSERINACTIVE for a valid token of an account
+	// that is gone or deactivated.
 	Authenticate(ctx context.Context, access string) (*User, error)
 	// ChangePassword sets the caller's password and revokes every refresh
 	// token of the caller. EINVALID under "old_password" or "new_password".

@@ -8,21 +8,31 @@ import (
 	"github.com/clinicapi/healthcare"
 )
 
-// authenticate puts the user of a valid Bearer token in the context. A
-// request without one goes on anonymously; a bad token is refused.
+// authenticate puts the user of a valid Bearer token in the context, read
+// as simplejwt reads the header: split on whitespace, "Bearer" exactly,
+// then one token. A request without one goes on anonymously; a bad token
+// is refused. Two Authorization headers are refused: which one counts
+// would depend on who reads them.
 func authenticate(auth healthcare.AuthService, next apiFunc) apiFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		header := r.Header.Get("Authorization")
-		scheme, token, _ := strings.Cut(header, " ")
-		if header == "" || !strings.EqualFold(scheme, "Bearer") {
+		headers := r.Header.Values("Authorization")
+		if len(headers) > 1 {
+			return errBadAuthorizationHeader()
+		}
+		var parts []string
+		if len(headers) == 1 {
+			parts = strings.FieldsFunc(headers[0], isASCIISpace)
+		}
+		if len(parts) == 0 || parts[0] != "Bearer" {
 			return next(w, r)
 		}
-		token = strings.TrimSpace(token)
-		if token == "" || strings.Contains(token, " ") {
-			return healthcare.Errorf(healthcare.ETOKENINVALID, "Authorization header must contain two space-delimited values")
+		if len(parts) != 2 {
+			return errBadAuthorizationHeader()
 		}
-		u, err := auth.Authenticate(r.Context(), token)
-		if err != nil {
+		u, err := auth.Authenticate(r.Context(), parts[1])
+		if healthcare.ErrorCode(err) == healthcare.ETOKENINVALID && healthcare.ErrorMessage(err) != healthcare.MsgTokenNoUser {
+			return accessTokenError{reason: healthcare.ErrorMessage(err)}
+		} else if err != nil {
 			return err
 		}
 		if p, ok := r.Context().Value(userKey{}).(*int64); ok {
@@ -30,6 +40,43 @@ func authenticate(auth healthcare.AuthService, next apiFunc) apiFunc {
 		}
 		return next(w, r.WithContext(healthcare.NewContextWithUser(r.Context(), u)))
 	}
+}
+
+// isASCIISpace is what Python's bytes.split() splits on.
+func isASCIISpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\v', '\f':
+		return true
+	}
+	return false
+}
+
+func errBadAuthorizationHeader() error {
+	return healthcare.Errorf(eBadAuthorizationHeader, "Authorization header must contain two space-delimited values")
+}
+
+// accessTokenError is an access token that is not valid, answered with
+// simplejwt's own body: the reason is in messages, as simplejwt tries each
+// of its token classes (here, one) and lists why each refused it.
+type accessTokenError struct{ reason string }
+
+func (e accessTokenError) Error() string { return "access token not valid: " + e.reason }
+
+type accessTokenBody struct {
+	Detail   string               `json:"detail"`
+	Code     string               `json:"code"`
+	Messages []tokenClassMessages `json:"messages"`
+}
+
+type tokenClassMessages struct {
+	TokenClass string `json:"token_class"`
+	TokenType  string `json:"token_type"`
+	Message    string `json:"message"`
+}
+
+func (e accessTokenError) body() accessTokenBody {
+	return accessTokenBody{Detail: "Given token not valid for any token type", Code: healthcare.ETOKENINVALID,
+		Messages: []tokenClassMessages{{TokenClass: "AccessToken", TokenType: "access", Message: e.reason}}}
 }
 
 // requireUser refuses anonymous requests.

@@ -208,9 +208,11 @@ func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
 		other := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": strongPassword}}).expect(t, 200).Obj(t)
 		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": other["refresh"]}}).expect(t, 200)
 
-		for _, bad := range []any{u.Access, "garbage", "a.b.c"} {
+		for _, bad := range []any{"garbage", "a.b.c"} {
 			e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": bad}}).expectBody(t, 401, tokenInvalidBody)
 		}
+		// simplejwt says why an access token is no refresh token.
+		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": u.Access}}).expectBody(t, 401, wrongTypeBody)
 		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{}}).
 			expectBody(t, 400, `{"refresh": ["This field is required."]}`)
 	})
@@ -243,7 +245,7 @@ func TestLogout(t *testing.T) {
 		// A second logout with the same token is refused, as simplejwt refuses a blacklisted one.
 		e.do(req{method: "POST", path: "/api/auth/logout/", body: map[string]any{"refresh": rotated["refresh"]}}).expectBody(t, 401, tokenInvalidBody)
 		e.do(req{method: "POST", path: "/api/auth/logout/", body: map[string]any{"refresh": "nonsense"}}).expectBody(t, 401, tokenInvalidBody)
-		e.do(req{method: "POST", path: "/api/auth/logout/", body: map[string]any{"refresh": u.Access}}).expectBody(t, 401, tokenInvalidBody)
+		e.do(req{method: "POST", path: "/api/auth/logout/", body: map[string]any{"refresh": u.Access}}).expectBody(t, 401, wrongTypeBody)
 	})
 }
 
@@ -320,5 +322,42 @@ func TestPasswordChange(t *testing.T) {
 		e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": strongPassword}}).expect(t, 401)
 		fresh := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": "An0ther-g00d-one"}}).expect(t, 200).Obj(t)
 		e.do(req{method: "GET", path: "/api/auth/me/", token: fresh["access"].(string)}).expect(t, 200)
+	})
+}
+
+// The Authorization header is read as simplejwt reads it, and a bad access
+// token gets simplejwt's own body, with why in messages.
+func TestAuthorizationHeaderAsSimplejwt(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		me := func(header ...string) *response {
+			t.Helper()
+			r := req{method: "GET", path: "/api/auth/me/"}.build(t)
+			for _, h := range header {
+				r.Header.Add("Authorization", h)
+			}
+			return e.doRequest(r)
+		}
+		bad := `{"detail": "Authorization header must contain two space-delimited values", "code": "bad_authorization_header"}`
+		for _, h := range []string{"Bearer", "Bearer a b", "Bearer " + u.Access + " x"} {
+			me(h).expectBody(t, 401, bad)
+		}
+		me("Bearer "+u.Access, "Bearer "+u.Access).expectBody(t, 401, bad) // two headers: ambiguous
+		for _, h := range []string{"bearer " + u.Access, "Token " + u.Access, "", "   "} {
+			me(h).expectBody(t, 401, notAuthBody) // not a Bearer header: no credentials
+		}
+		for _, h := range []string{"Bearer\t" + u.Access, "  Bearer   " + u.Access + "  "} {
+			me(h).expect(t, 200)
+		}
+		for _, tok := range []string{"a.b.c", u.Access + "x", "garbage"} {
+			me("Bearer "+tok).expectBody(t, 401, accessTokenBody)
+		}
+		me("Bearer "+u.Refresh).expectBody(t, 401, `{"detail": "Given token not valid for any token type", "code": "token_not_valid",
+			"messages": [{"token_class": "AccessToken", "token_type": "access", "message": "Token has wrong type"}]}`)
+		ghost, _, err := e.signer.Issue("access", 999999, 0, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		me("Bearer "+ghost).expectBody(t, 401, `{"detail": "User not found", "code": "user_not_found"}`)
 	})
 }

@@ -19,6 +19,9 @@ const (
 	eTooLarge         = "request_too_large"
 	eUnsupportedMedia = "unsupported_media_type"
 	eInvalidHost      = "invalid_host"
+	// eBadAuthorizationHeader is simplejwt's code for a Bearer header
+	// without exactly one token.
+	eBadAuthorizationHeader = "bad_authorization_header"
 )
 
 // statusOf is the one table from error codes to HTTP statuses.
@@ -29,6 +32,9 @@ var statusOf = map[string]int{
 	healthcare.ENOTAUTHENTICATED: http.StatusUnauthorized,
 	healthcare.ETOKENINVALID:     http.StatusUnauthorized,
 	healthcare.ENOACTIVEACCOUNT:  http.StatusUnauthorized,
+	healthcare.EUSERNOTFOUND:     http.StatusUnauthorized,
+	healthcare.EUSERINACTIVE:     http.StatusUnauthorized,
+	eBadAuthorizationHeader:      http.StatusUnauthorized,
 	healthcare.EPERMISSION:       http.StatusForbidden,
 	healthcare.ENOTFOUND:         http.StatusNotFound,
 	eMethodNotAllowed:            http.StatusMethodNotAllowed,
@@ -72,6 +78,11 @@ func (ew *errorWriter) handle(h apiFunc) http.Handler {
 // learn anything from, so the log is where its cause goes.
 func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error) {
 	requestID := healthcare.RequestInfoFromContext(r.Context()).RequestID
+	if te, ok := errors.AsType[accessTokenError](err); ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+		encode(w, http.StatusUnauthorized, te.body())
+		return
+	}
 	if errors.Is(err, context.DeadlineExceeded) || (errors.Is(err, context.Canceled) && r.Context().Err() != nil) {
 		// Out of time, or the client left: a busy database, not a bug.
 		ew.logger.WarnContext(r.Context(), "request ran out of time", "request_id", requestID, "route", routeOf(r), "err", err)

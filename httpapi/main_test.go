@@ -193,7 +193,12 @@ type req struct {
 
 func (e *env) do(r req) *response {
 	e.t.Helper()
-	hr := r.build(e.t)
+	return e.doRequest(r.build(e.t))
+}
+
+// doRequest sends hr, for what a req cannot describe.
+func (e *env) doRequest(hr *http.Request) *response {
+	e.t.Helper()
 	var res *http.Response
 	if e.balancer != "" {
 		res = e.roundTrip(hr)
@@ -204,7 +209,7 @@ func (e *env) do(r req) *response {
 	}
 	b, _ := io.ReadAll(res.Body)
 	if res.Header.Get("X-Request-ID") == "" {
-		e.t.Errorf("%s %s: no X-Request-ID", r.method, r.path)
+		e.t.Errorf("%s %s: no X-Request-ID", hr.Method, hr.URL.Path)
 	}
 	res.Body = io.NopCloser(bytes.NewReader(b))
 	checkAgainstSchema(e.t, hr, res, b)
@@ -345,9 +350,13 @@ func (e *env) assign(u user, patient, doctor int64) int64 {
 }
 
 const (
-	notFoundBody      = `{"detail": "Not found.", "code": "not_found"}`
-	notAuthBody       = `{"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}`
-	tokenInvalidBody  = `{"detail": "Token is invalid or expired", "code": "token_not_valid"}`
+	notFoundBody     = `{"detail": "Not found.", "code": "not_found"}`
+	notAuthBody      = `{"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}`
+	tokenInvalidBody = `{"detail": "Token is invalid or expired", "code": "token_not_valid"}`
+	wrongTypeBody    = `{"detail": "Token has wrong type", "code": "token_not_valid"}`
+	// accessTokenBody is simplejwt's answer to an access token that is not valid.
+	accessTokenBody = `{"detail": "Given token not valid for any token type", "code": "token_not_valid",
+		"messages": [{"token_class": "AccessToken", "token_type": "access", "message": "Token is invalid or expired"}]}`
 	noActiveAccountBd = `{"detail": "No active account found with the given credentials", "code": "no_active_account"}`
 )
 

@@ -91,7 +91,7 @@ func TestForgedTokensRefused(t *testing.T) {
 			})
 		}
 		// An access token is no refresh token either.
-		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": good}}).expectBody(t, 401, tokenInvalidBody)
+		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": good}}).expectBody(t, 401, wrongTypeBody)
 	})
 }
 

@@ -5,10 +5,14 @@ package jwt
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
 
@@ -119,8 +123,15 @@ func newNumericDate(t time.Time) *numericDate { return &numericDate{*gojwt.NewNu
 
 var errNotNumericDate = errors.New("jwt: a NumericDate must be a JSON number")
 
+// maxNumericDate is the year 5138: any later date is a forgery, and past
+// 2^63 nanoseconds a time.Time would wrap round.
+const maxNumericDate = 1e11
+
 func (d *numericDate) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) {
+		return errNotNumericDate
+	}
+	if v, err := strconv.ParseFloat(string(b), 64); err != nil || v < 0 || v > maxNumericDate {
 		return errNotNumericDate
 	}
 	return d.NumericDate.UnmarshalJSON(b)
@@ -192,22 +203,45 @@ func (s *Signer) Verify(token, tokenType string, now time.Time) (healthcare.Toke
 // verify parses token and checks its signature and claims.
 func (s *Signer) verify(token, tokenType string, now time.Time) (healthcare.TokenClaims, error) {
 	var c claims
-	_, err := gojwt.ParseWithClaims(token, &c, s.verificationKey,
+	t, err := gojwt.ParseWithClaims(token, &c, s.verificationKey,
 		gojwt.WithValidMethods([]string{gojwt.SigningMethodHS256.Alg()}),
 		gojwt.WithExpirationRequired(),
 		gojwt.WithIssuedAt(),
 		gojwt.WithLeeway(Leeway),
 		gojwt.WithTimeFunc(func() time.Time { return now }),
 	)
-	// Tokens with nbf (not ours) are refused: the cache could not honour it.
-	if err != nil || c.TokenType != tokenType || c.UserID <= 0 || c.ID == "" || c.NotBefore != nil {
+	// Tokens with nbf (not ours) are refused: the cache could not honour
+	// it. So are tokens with critical header extensions, none of which we
+	// know (RFC 7515 §4.1.11), and claims that are not valid UTF-8.
+	if err != nil || c.NotBefore != nil || t.Header["crit"] != nil || !validPayload(token) {
 		return healthcare.TokenClaims{}, errInvalid()
+	}
+	// simplejwt's checks, in its order and with its reasons.
+	switch {
+	case c.ID == "":
+		return healthcare.TokenClaims{}, errInvalidBecause(healthcare.MsgTokenNoID)
+	case c.TokenType == "":
+		return healthcare.TokenClaims{}, errInvalidBecause(healthcare.MsgTokenNoType)
+	case c.TokenType != tokenType:
+		return healthcare.TokenClaims{}, errInvalidBecause(healthcare.MsgTokenWrongType)
+	case c.UserID <= 0:
+		return healthcare.TokenClaims{}, errInvalidBecause(healthcare.MsgTokenNoUser)
 	}
 	return toDomain(c), nil
 }
 
-func errInvalid() error {
-	return healthcare.Errorf(healthcare.ETOKENINVALID, healthcare.MsgTokenInvalid)
+// validPayload reports whether the claims of a parsed token are UTF-8.
+func validPayload(token string) bool {
+	parts := strings.Split(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	return err == nil && utf8.Valid(raw)
+}
+
+func errInvalid() error { return errInvalidBecause(healthcare.MsgTokenInvalid) }
+
+// errInvalidBecause is ETOKENINVALID with simplejwt's reason as message.
+func errInvalidBecause(reason string) error {
+	return healthcare.Errorf(healthcare.ETOKENINVALID, "%s", reason)
 }
 
 // timely repeats the time checks of verify, with the same leeway.

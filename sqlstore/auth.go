@@ -312,8 +312,11 @@ func (s *AuthService) Authenticate(ctx context.Context, access string) (*healthc
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || !u.IsActive {
-		return nil, errTokenInvalid()
+	// simplejwt's answers: the token holder may know that much.
+	if u == nil {
+		return nil, healthcare.Errorf(healthcare.EUSERNOTFOUND, "User not found")
+	} else if !u.IsActive {
+		return nil, healthcare.Errorf(healthcare.EUSERINACTIVE, "User is inactive")
 	}
 	// Issued before the last password change, even in its very second.
 	if claims.Version != u.CredentialsVersion {
