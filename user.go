@@ -15,8 +15,9 @@ const (
 	MaxPersonNameLength = 150 // an account's first and last names
 	MaxPasswordLength   = 1024 // characters
 	// MaxLoginNameBytes bounds a login name that can be any account's: a
-	// username of 150 characters of 4 bytes each (an email is shorter).
-	MaxLoginNameBytes = 4 * MaxUsernameLength
+	// username of 150 characters, typed decomposed (up to 4 code points of
+	// 4 bytes each for one character); an email is shorter.
+	MaxLoginNameBytes = 16 * MaxUsernameLength
 )
 
 // User is an account that can log in and own patients.

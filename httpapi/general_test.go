@@ -213,6 +213,13 @@ func TestAllowedHosts(t *testing.T) {
 			t.Errorf("body = %s, want code invalid_host", res.Body)
 		}
 		e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"Host": "127.0.0.1:8000"}}).expect(t, 200)
+		// As Django's host check: a port is digits, a name has no other
+		// characters. (nginx, in front, refuses some of these itself.)
+		for _, host := range []string{"localhost:abc", "localhost:80:80", "local_host", "localhost/x", "[::1"} {
+			if e.balancer == "" {
+				e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"Host": host}}).expect(t, 400)
+			}
+		}
 		if e.balancer == "" {
 			// Probes answer by address, as load balancers and orchestrators ask.
 			for _, probe := range []string{"/healthz", "/readyz"} {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"strings"
 	"time"
 
@@ -214,8 +215,15 @@ func withAllowedHosts(ew *errorWriter, hosts []string, next http.Handler) http.H
 	})
 }
 
+// hostPattern is Django's host_validation_re: a name or a bracketed IPv6
+// address, and an optional numeric port.
+var hostPattern = regexp.MustCompile(`^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(:\d+)?$`)
+
 func hostAllowed(hostport string, hosts []string) bool {
 	host := strings.ToLower(hostport)
+	if !hostPattern.MatchString(host) {
+		return false // "localhost:abc" would go into the pages' links
+	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
