@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -258,6 +259,40 @@ func TestDeleteExpired(t *testing.T) {
 		clock = clock.Add(-time.Hour)
 		if err := th.Hit(ctx, "k", limit); err != nil {
 			t.Errorf("hit after sweep = %v, want a fresh count", err)
+		}
+	})
+}
+
+// A limit holds over any window of its length, not per clock-aligned
+// window: ten hits at the end of one minute and more at the start of the
+// next are throttled, and the window before weighs less as it slides out.
+func TestThrottleSlidingWindow(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		clock := time.Date(2026, 1, 1, 12, 0, 59, 0, time.UTC)
+		db.Now = func() time.Time { return clock }
+		th := sqlstore.NewThrottle(db)
+		limit := healthcare.Limit{Requests: 10, Window: time.Minute}
+		for i := range 10 {
+			if err := th.Hit(ctx, "k", limit); err != nil {
+				t.Fatalf("hit %d = %v", i+1, err)
+			}
+		}
+		clock = clock.Add(2 * time.Second) // 12:01:01
+		err := th.Hit(ctx, "k", limit)
+		var e *healthcare.Error
+		if !errors.As(err, &e) || e.Code != healthcare.ETHROTTLED {
+			t.Fatalf("a hit just past the minute = %v, want throttled", err)
+		}
+		clock = clock.Add(e.RetryAfter) // as told
+		if err := th.Hit(ctx, "k", limit); err != nil {
+			t.Errorf("a hit after Retry-After (%v) = %v, want it through", e.RetryAfter, err)
+		}
+		clock = time.Date(2026, 1, 1, 12, 3, 0, 0, time.UTC) // two windows on: nothing weighs
+		for i := range 10 {
+			if err := th.Hit(ctx, "k", limit); err != nil {
+				t.Fatalf("hit %d two windows on = %v", i+1, err)
+			}
 		}
 	})
 }

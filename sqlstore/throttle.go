@@ -20,29 +20,54 @@ var _ healthcare.Throttle = (*Throttle)(nil)
 func NewThrottle(db *DB) *Throttle { return &Throttle{db: db} }
 
 // One statement both counts and reads the count, so concurrent requests
-// cannot all pass a check made before any of them counted.
-const hitSQL = `INSERT INTO throttle_counters (key, window_start, hits) VALUES ($1, $2, 1)
+// cannot all pass a check made before any of them counted. A new window
+// keeps the hits of the one before it ($3 is its start), if it was the
+// one just before.
+const hitSQL = `INSERT INTO throttle_counters (key, window_start, hits, prev_hits) VALUES ($1, $2, 1, 0)
 ON CONFLICT (key) DO UPDATE SET
+	prev_hits = CASE WHEN throttle_counters.window_start = excluded.window_start THEN throttle_counters.prev_hits
+		WHEN throttle_counters.window_start = $3 THEN throttle_counters.hits ELSE 0 END,
 	hits = CASE WHEN throttle_counters.window_start = excluded.window_start THEN throttle_counters.hits + 1 ELSE 1 END,
 	window_start = excluded.window_start
-RETURNING hits`
+RETURNING hits, prev_hits`
 
-// Hit counts one request for key against limit.
+// Hit counts one request for key against limit, over a sliding window: the
+// hits of this fixed window plus those of the window before, weighted by
+// how much of it the sliding window still covers. Fixed windows alone
+// let a burst at the end of one and another at the start of the next
+// through: twice the limit in a moment.
 func (t *Throttle) Hit(ctx context.Context, key string, limit healthcare.Limit) error {
 	if limit.Requests <= 0 {
 		return nil
 	}
 	now := t.db.now()
 	start := now.Truncate(limit.Window)
-	var hits int
-	if err := t.db.pool().queryRow(ctx, hitSQL, key, start).Scan(&hits); err != nil {
+	var hits, prev int
+	if err := t.db.pool().queryRow(ctx, hitSQL, key, start, start.Add(-limit.Window)).Scan(&hits, &prev); err != nil {
 		t.db.noteWrite(err)
 		return fmt.Errorf("count request: %w", err)
 	}
-	if hits > limit.Requests {
-		return healthcare.Throttled(start.Add(limit.Window).Sub(now))
+	if wait := slidingWait(limit, now.Sub(start), hits, prev); wait > 0 {
+		return healthcare.Throttled(wait)
 	}
 	return nil
+}
+
+// slidingWait is how long until the next request would pass, elapsed into
+// the window with hits in it (this request's included) and prev in the one
+// before: 0 if this one passes.
+func slidingWait(limit healthcare.Limit, elapsed time.Duration, hits, prev int) time.Duration {
+	w, n := float64(limit.Window), float64(limit.Requests)
+	covered := 1 - float64(elapsed)/w // of the window before
+	if float64(prev)*covered+float64(hits) <= n {
+		return 0
+	}
+	if hits+1 <= limit.Requests {
+		// Until enough of the window before has slid out for one more.
+		return time.Duration(w*(1-(n-float64(hits)-1)/float64(prev))) - elapsed
+	}
+	// Until this window's hits, become the window before, leave room.
+	return limit.Window - elapsed + time.Duration(w*(1-(n-1)/float64(hits)))
 }
 
 const resetSQL = `DELETE FROM throttle_counters WHERE key = $1`
@@ -64,7 +89,8 @@ const deleteExpiredTokensSQL = `DELETE FROM refresh_tokens WHERE expires_at < $1
 // and refresh tokens past their expiry; neither can matter any more.
 func (db *DB) DeleteExpired(ctx context.Context, maxWindow time.Duration) error {
 	now := db.now()
-	if _, err := db.pool().exec(ctx, deleteStaleCountersSQL, now.Add(-maxWindow)); err != nil {
+	// A counter counts for two windows: its own, and as the one before.
+	if _, err := db.pool().exec(ctx, deleteStaleCountersSQL, now.Add(-2*maxWindow)); err != nil {
 		return fmt.Errorf("delete stale counters: %w", err)
 	}
 	if _, err := db.pool().exec(ctx, deleteExpiredTokensSQL, now); err != nil {
