@@ -19,14 +19,13 @@ import (
 // MaxBodyBytes is the largest request body accepted.
 const MaxBodyBytes = 1 << 20
 
-// decodeObject reads a JSON object body and keeps the members named in
-// keys, each as its raw JSON; the rest are skipped as they stream by, never
-// held. So a body costs a few kilobytes of buffer plus the values the route
-// reads, however many members it has. Keys are matched exactly, unlike
-// encoding/json's case-insensitive struct matching, so "OWNER" or "Id" can
-// never reach a field. A repeated key keeps its last value, as Python's
-// json module does. Invalid UTF-8 is a parse error (RFC 8259), never
-// replaced.
+// decodeObject reads a request body, keeping only the fields named in
+// keys, as DRF's default parsers do: a JSON object, a form, or a
+// multipart form (files aside). Fields other than keys are skipped, never
+// held, so a body costs about its size however many fields it has, and
+// "OWNER" or "Id" can never reach a field: names match exactly. A
+// repeated field keeps its last value, as Python's json module and
+// Django's QueryDict do. Invalid UTF-8 is a parse error, never replaced.
 func decodeObject(w http.ResponseWriter, r *http.Request, keys ...string) (*object, error) {
 	if r.ContentLength > MaxBodyBytes {
 		return nil, errTooLarge()
@@ -36,49 +35,68 @@ func decodeObject(w http.ResponseWriter, r *http.Request, keys ...string) (*obje
 	if ct == "" && r.ContentLength == 0 {
 		return o, nil // no body at all: DRF's empty data
 	}
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return nil, httpError(eUnsupportedMedia, fmt.Sprintf("Unsupported media type %q in request.", ct))
-	}
-	body, err := readBody(w, r)
+	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
-		return nil, err
+		mt = ""
 	}
+	switch mt {
+	case "application/json":
+		body, err := readBody(w, r)
+		if err != nil {
+			return nil, err
+		}
+		return o, o.readJSON(body, keys)
+	case "application/x-www-form-urlencoded":
+		body, err := readBody(w, r)
+		if err != nil {
+			return nil, err
+		}
+		return o, o.readForm(body, keys)
+	case "multipart/form-data":
+		return o, o.readMultipart(http.MaxBytesReader(w, r.Body, MaxBodyBytes), params["boundary"], keys)
+	}
+	return nil, httpError(eUnsupportedMedia, fmt.Sprintf("Unsupported media type %q in request.", ct))
+}
+
+// readJSON walks a JSON object, keeping the members named in keys, each
+// as its raw JSON.
+func (o *object) readJSON(body []byte, keys []string) error {
 	// Over a bytes.Buffer the decoder reads the body in place.
 	dec := jsontext.NewDecoder(bytes.NewBuffer(body),
 		jsontext.AllowDuplicateNames(true)) // no set of every name seen
 	switch tok, err := dec.ReadToken(); {
 	case errors.Is(err, io.EOF):
-		return o, nil // an empty body: no fields
+		return nil // an empty body: no fields
 	case err != nil:
-		return nil, parseError(err)
+		return parseError(err)
 	case tok.Kind() != '{':
-		return nil, httpError(eParse, "JSON parse error - expected a JSON object")
+		return httpError(eParse, "JSON parse error - expected a JSON object")
 	}
 	for dec.PeekKind() == '"' {
 		name, err := dec.ReadValue()
 		if err != nil {
-			return nil, parseError(err)
+			return parseError(err)
 		}
 		if i := wanted(name, keys); i >= 0 {
 			v, err := dec.ReadValue()
 			if err != nil {
-				return nil, parseError(err)
+				return parseError(err)
 			}
 			o.raw[keys[i]] = v.Clone() // v is valid only until the next read
 		} else if err := skipValue(dec); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if _, err := dec.ReadToken(); err != nil { // '}', or what stands in its place
-		return nil, parseError(err)
+		return parseError(err)
 	}
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		if err == nil {
-			return nil, httpError(eParse, "JSON parse error - unexpected data after the JSON object")
+			return httpError(eParse, "JSON parse error - unexpected data after the JSON object")
 		}
-		return nil, parseError(err)
+		return parseError(err)
 	}
-	return o, nil
+	return nil
 }
 
 // readBody reads the whole body, into a buffer of its announced size when

@@ -45,7 +45,7 @@ func TestBodyErrors(t *testing.T) {
 			{"invalid UTF-8 elsewhere", "{\"first_name\": \"Jon\", \"last_name\": \"Doe\", \"email\": \"u@example.com\", \"dob\": \"1990-01-01\", \"x\": \"\xc3\"}", "application/json", 400, "parse_error"},
 			{"nested too deeply", `{"first_name": "Jon", "x": ` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, "application/json", 400, "parse_error"},
 			{"text body", `first_name=Jon`, "text/plain", 415, "unsupported_media_type"},
-			{"form body", `first_name=Jon`, "application/x-www-form-urlencoded", 415, "unsupported_media_type"},
+			{"JSON under another name", `{"first_name": "Jon"}`, "application/merge-patch+json", 415, "unsupported_media_type"},
 			{"over 1 MiB", `{"notes": "` + strings.Repeat("a", 1<<20) + `"}`, "application/json", 413, "request_too_large"},
 		}
 		for _, tt := range tests {
@@ -287,7 +287,7 @@ func TestProbesIgnoreCredentials(t *testing.T) {
 func TestOptions(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		res := e.do(req{method: "OPTIONS", path: "/api/patients/"})
-		res.expectBody(t, 200, `{"renders": ["application/json"], "parses": ["application/json"]}`)
+		res.expectBody(t, 200, `{"renders": ["application/json"], "parses": ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]}`)
 		if allow := res.Header.Get("Allow"); !strings.Contains(allow, "POST") || !strings.Contains(allow, "OPTIONS") {
 			t.Errorf("Allow = %q", allow)
 		}

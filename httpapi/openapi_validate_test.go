@@ -310,7 +310,8 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	jon := map[string]any{"first_name": "Jon", "last_name": "Doe", "email": "jon@example.com", "dob": "1990-01-01", "notes": "N/A"}
 	do(exchange{method: "POST", path: "/api/patients/", token: tok, body: "[1, 2]", want: 400, offContract: true})
 	do(exchange{method: "POST", path: "/api/patients/", token: tok, body: `{"first_name": `, want: 400, offContract: true})
-	do(exchange{method: "POST", path: "/api/patients/", token: tok, body: "first_name=Jon", contentType: "application/x-www-form-urlencoded", want: 415, offContract: true})
+	do(exchange{method: "POST", path: "/api/patients/", token: tok, body: "first_name=Jon", contentType: "application/x-www-form-urlencoded", want: 400})
+	do(exchange{method: "POST", path: "/api/patients/", token: tok, body: "<patient/>", contentType: "application/xml", want: 415, offContract: true})
 	huge := map[string]any{"first_name": "Jon", "last_name": "Doe", "email": "huge@example.com", "dob": "1990-01-01",
 		"notes": strings.Repeat("x", MaxBodyBytes)}
 	do(exchange{method: "POST", path: "/api/patients/", token: tok, body: huge, want: 413})

@@ -129,7 +129,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if probe.status == http.StatusMethodNotAllowed && r.Method == http.MethodOptions {
 		// As DRF does: OPTIONS on any route says what it allows.
 		w.Header().Set("Allow", probe.header.Get("Allow")+", OPTIONS")
-		encode(w, http.StatusOK, optionsResponse{Renders: []string{"application/json"}, Parses: []string{"application/json"}})
+		encode(w, http.StatusOK, optionsResponse{Renders: []string{"application/json"}, Parses: []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}})
 		return
 	}
 	if probe.status == http.StatusMethodNotAllowed {
