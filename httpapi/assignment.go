@@ -30,7 +30,7 @@ func toAssignmentResponse(a *healthcare.Assignment) assignmentResponse {
 }
 
 func handleAssignmentCreate(assignments healthcare.AssignmentService) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return inFieldOrder([]string{"patient", "doctor"}, func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, "patient", "doctor")
 		if err != nil {
 			return err
@@ -44,7 +44,7 @@ func handleAssignmentCreate(assignments healthcare.AssignmentService) apiFunc {
 		}
 		encode(w, http.StatusCreated, toAssignmentResponse(&a))
 		return nil
-	}
+	})
 }
 
 func handleAssignmentsList(assignments healthcare.AssignmentService) apiFunc {

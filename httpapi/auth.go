@@ -25,9 +25,13 @@ type tokenPairResponse struct {
 	Refresh string `json:"refresh"`
 }
 
+// registrationFields are the fields of a registration, in the Django
+// design's order (first_name and last_name are ours).
+var registrationFields = []string{"username", "email", "password", "first_name", "last_name"}
+
 func handleRegister(auth healthcare.AuthService) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		body, err := decodeObject(w, r, "username", "email", "password", "first_name", "last_name")
+	return inFieldOrder(registrationFields, func(w http.ResponseWriter, r *http.Request) error {
+		body, err := decodeObject(w, r, registrationFields...)
 		if err != nil {
 			return err
 		}
@@ -56,11 +60,11 @@ func handleRegister(auth healthcare.AuthService) apiFunc {
 		}
 		encode(w, http.StatusCreated, toUserResponse(u))
 		return nil
-	}
+	})
 }
 
 func handleLogin(auth healthcare.AuthService, metrics Metrics) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return inFieldOrder([]string{"username", "password"}, func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, "username", "password")
 		if err != nil {
 			return err
@@ -85,7 +89,7 @@ func handleLogin(auth healthcare.AuthService, metrics Metrics) apiFunc {
 		}
 		encode(w, http.StatusOK, tokenPairResponse{Access: pair.Access, Refresh: pair.Refresh})
 		return nil
-	}
+	})
 }
 
 // readRefresh reads the {refresh} body of refresh and logout.
@@ -131,7 +135,7 @@ func handleLogout(auth healthcare.AuthService) apiFunc {
 }
 
 func handlePasswordChange(auth healthcare.AuthService) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return inFieldOrder([]string{"old_password", "new_password"}, func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, "old_password", "new_password")
 		if err != nil {
 			return err
@@ -146,7 +150,7 @@ func handlePasswordChange(auth healthcare.AuthService) apiFunc {
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
-	}
+	})
 }
 
 func handleMe() apiFunc {

@@ -72,7 +72,7 @@ func handleDoctorGet(doctors healthcare.DoctorService) apiFunc {
 }
 
 func handleDoctorCreate(doctors healthcare.DoctorService) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return inFieldOrder(doctorFields, func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, doctorFields...)
 		if err != nil {
 			return err
@@ -88,11 +88,11 @@ func handleDoctorCreate(doctors healthcare.DoctorService) apiFunc {
 		}
 		encode(w, http.StatusCreated, toDoctorResponse(&d))
 		return nil
-	}
+	})
 }
 
 func handleDoctorUpdate(doctors healthcare.DoctorService, partial bool) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return inFieldOrder(doctorFields, func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err
@@ -109,7 +109,7 @@ func handleDoctorUpdate(doctors healthcare.DoctorService, partial bool) apiFunc 
 		}
 		encode(w, http.StatusOK, toDoctorResponse(d))
 		return nil
-	}
+	})
 }
 
 func handleDoctorDelete(doctors healthcare.DoctorService) apiFunc {

@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -112,7 +115,8 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error) 
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
 	if code == healthcare.EINVALID && errors.As(err, &e) && len(e.Fields) > 0 {
-		encode(w, status, e.Fields)
+		order, _ := errors.AsType[fieldsInOrder](err)
+		encode(w, status, orderedFields{fields: e.Fields, order: order.order})
 		return
 	}
 	msg := healthcare.ErrorMessage(err)
@@ -124,3 +128,68 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error) 
 
 // httpError makes an error of a condition that exists only in HTTP.
 func httpError(code, msg string) error { return &healthcare.Error{Code: code, Message: msg} }
+
+// inFieldOrder makes h's validation errors list their fields in order, as
+// a DRF serializer lists them: in the order of its fields.
+func inFieldOrder(order []string, h apiFunc) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		err := h(w, r)
+		if e, ok := errors.AsType[*healthcare.Error](err); ok && len(e.Fields) > 0 {
+			return fieldsInOrder{err: err, order: order}
+		}
+		return err
+	}
+}
+
+// fieldsInOrder is a validation error with the order of its fields.
+type fieldsInOrder struct {
+	err   error
+	order []string
+}
+
+func (f fieldsInOrder) Error() string { return f.err.Error() }
+func (f fieldsInOrder) Unwrap() error { return f.err }
+
+// orderedFields encodes field errors with the fields in order first, then
+// any others by name, and non_field_errors last.
+type orderedFields struct {
+	fields map[string][]string
+	order  []string
+}
+
+func (o orderedFields) MarshalJSON() ([]byte, error) {
+	keys := make([]string, 0, len(o.fields))
+	for _, k := range o.order {
+		if _, ok := o.fields[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	var rest []string
+	for k := range o.fields {
+		if !slices.Contains(o.order, k) && k != healthcare.NonFieldErrors {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	keys = append(keys, rest...)
+	if _, ok := o.fields[healthcare.NonFieldErrors]; ok {
+		keys = append(keys, healthcare.NonFieldErrors)
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(k)
+		msgs, err := json.Marshal(o.fields[k])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(msgs)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}

@@ -312,3 +312,26 @@ func TestResponsesCarryTheirLength(t *testing.T) {
 		}
 	})
 }
+
+// Validation errors list their fields in the resource's field order, as a
+// DRF serializer does, not by name.
+func TestFieldErrorsInFieldOrder(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		required := `["This field is required."]`
+		for _, tc := range []struct {
+			path, token, want string
+		}{
+			{"/api/auth/register/", "", `{"username":` + required + `,"email":` + required + `,"password":` + required + `}`},
+			{"/api/auth/login/", "", `{"username":` + required + `,"password":` + required + `}`},
+			{"/api/patients/", u.Access, `{"first_name":` + required + `,"last_name":` + required + `,"email":` + required + `,"dob":` + required + `}`},
+			{"/api/doctors/", u.Access, `{"first_name":` + required + `,"last_name":` + required + `,"email":` + required + `,"specialization":` + required + `}`},
+			{"/api/mappings/", u.Access, `{"patient":` + required + `,"doctor":` + required + `}`},
+		} {
+			res := e.do(req{method: "POST", path: tc.path, token: tc.token, body: map[string]any{}}).expect(t, 400)
+			if got := strings.TrimSpace(string(res.Body)); got != tc.want {
+				t.Errorf("POST %s {} = %s, want %s", tc.path, got, tc.want)
+			}
+		}
+	})
+}

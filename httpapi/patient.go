@@ -102,7 +102,7 @@ func handlePatientsList(patients healthcare.PatientService) apiFunc {
 }
 
 func handlePatientCreate(patients healthcare.PatientService) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return inFieldOrder(patientFields, func(w http.ResponseWriter, r *http.Request) error {
 		body, err := decodeObject(w, r, patientFields...)
 		if err != nil {
 			return err
@@ -119,7 +119,7 @@ func handlePatientCreate(patients healthcare.PatientService) apiFunc {
 		w.Header().Set("ETag", etag(&p))
 		encode(w, http.StatusCreated, toPatientResponse(&p))
 		return nil
-	}
+	})
 }
 
 func handlePatientGet(patients healthcare.PatientService) apiFunc {
@@ -139,7 +139,7 @@ func handlePatientGet(patients healthcare.PatientService) apiFunc {
 }
 
 func handlePatientUpdate(patients healthcare.PatientService, partial bool) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return inFieldOrder(patientFields, func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err
@@ -157,7 +157,7 @@ func handlePatientUpdate(patients healthcare.PatientService, partial bool) apiFu
 		w.Header().Set("ETag", etag(p))
 		encode(w, http.StatusOK, toPatientResponse(p))
 		return nil
-	}
+	})
 }
 
 func handlePatientDelete(patients healthcare.PatientService) apiFunc {
