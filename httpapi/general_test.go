@@ -284,12 +284,45 @@ func TestProbesIgnoreCredentials(t *testing.T) {
 	})
 }
 
-func TestOptions(t *testing.T) {
+// Every answer of an API path carries DRF's Allow header; a method a path
+// has no route for is answered as a DRF view answers it, once the request
+// is authenticated and permitted: 401 first where a user is needed, then
+// 405, and OPTIONS says what the path takes.
+func TestAllowAndUnroutedMethods(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
-		res := e.do(req{method: "OPTIONS", path: "/api/patients/"})
-		res.expectBody(t, 200, `{"renders": ["application/json"], "parses": ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]}`)
-		if allow := res.Header.Get("Allow"); !strings.Contains(allow, "POST") || !strings.Contains(allow, "OPTIONS") {
-			t.Errorf("Allow = %q", allow)
+		u := e.newUser()
+		p := e.newPatient(u, nil)
+		options := `{"renders": ["application/json"], "parses": ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]}`
+		for _, tc := range []struct {
+			method, path, token string
+			status              int
+			allow               string
+		}{
+			{"GET", "/api/patients/", "", 401, "GET, POST, HEAD, OPTIONS"},
+			{"GET", "/api/patients/" + itoa(p) + "/", u.Access, 200, "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"},
+			{"GET", "/api/patients/999999/", u.Access, 404, "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"},
+			{"PUT", "/api/patients/", "", 401, "GET, POST, HEAD, OPTIONS"},
+			{"PUT", "/api/patients/", u.Access, 405, "GET, POST, HEAD, OPTIONS"},
+			{"OPTIONS", "/api/patients/", "", 401, "GET, POST, HEAD, OPTIONS"},
+			{"OPTIONS", "/api/patients/", u.Access, 200, "GET, POST, HEAD, OPTIONS"},
+			{"PUT", "/api/doctors/", "", 401, "GET, POST, HEAD, OPTIONS"},
+			{"PUT", "/api/doctors/", u.Access, 405, "GET, POST, HEAD, OPTIONS"},
+			{"OPTIONS", "/api/doctors/", "", 200, "GET, POST, HEAD, OPTIONS"},
+			{"GET", "/api/doctors/1/", "", 404, "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"},
+			{"GET", "/api/mappings/" + itoa(p) + "/", u.Access, 200, "GET, DELETE, HEAD, OPTIONS"},
+			{"DELETE", "/api/auth/login/", "", 405, "POST, OPTIONS"},
+			{"GET", "/api/auth/register/", u.Access, 405, "POST, OPTIONS"},
+		} {
+			res := e.do(req{method: tc.method, path: tc.path, token: tc.token}).expect(t, tc.status)
+			if got := res.Header.Get("Allow"); got != tc.allow {
+				t.Errorf("%s %s: Allow = %q, want %q", tc.method, tc.path, got, tc.allow)
+			}
+			if tc.method == "OPTIONS" && tc.status == 200 {
+				res.expectBody(t, 200, options)
+			}
+			if tc.status == 405 {
+				res.expectBody(t, 405, `{"detail": "Method \"`+tc.method+`\" not allowed.", "code": "method_not_allowed"}`)
+			}
 		}
 		e.do(req{method: "OPTIONS", path: "/api/nothing/"}).expect(t, 404)
 	})

@@ -33,7 +33,7 @@ var undocumentedRoutes = map[string]string{
 func registeredRoutes(t *testing.T) map[string]http.Handler {
 	t.Helper()
 	rec := routeRecorder{}
-	addRoutes(rec, &errorWriter{logger: slog.Default()}, Config{}, Services{Metrics: nopMetrics{}})
+	addRoutes(rec, newPathTable(), &errorWriter{logger: slog.Default()}, Config{}, Services{Metrics: nopMetrics{}})
 	out := map[string]http.Handler{}
 	for pattern, h := range rec {
 		method, path, ok := strings.Cut(pattern, " ")

@@ -15,60 +15,69 @@ type handler interface {
 // addRoutes is the whole API surface. Patterns have no trailing slash; the
 // router strips one from every request. openapi.json documents each one.
 //
-// A route authenticates only if wrapped: open routes take a token if one is
-// sent (and refuse a bad one, as DRF does), auth routes require one. The
-// routes that hand out or take back tokens read no access token at all, as
-// simplejwt's views and the Django design's register view do, so an access
-// token sent along with a login can never make its holder the login's actor.
-func addRoutes(mux handler, ew *errorWriter, cfg Config, svc Services) {
-	route := func(pattern string, h apiFunc) { mux.Handle(pattern, ew.handle(h)) }
-	open := func(h apiFunc) apiFunc { return authenticate(svc.Auth, h) }
-	auth := func(h apiFunc) apiFunc { return open(requireUser(h)) }
+// Each route says who may call it, as the Django design's views do:
+// anyone (no token is read: the routes that hand out or take back tokens,
+// as simplejwt's views and the design's register view read none, so an
+// access token sent along with a login never makes its holder the login's
+// actor), reader (a token is read if sent, and a bad one refused, as DRF
+// does) or user (a token is required).
+func addRoutes(mux handler, paths *pathTable, ew *errorWriter, cfg Config, svc Services) {
+	route := func(pattern string, acc access, h apiFunc) {
+		switch acc {
+		case reader:
+			h = authenticate(svc.Auth, h)
+		case user:
+			h = authenticate(svc.Auth, requireUser(h))
+		}
+		paths.add(pattern, acc)
+		mux.Handle(pattern, ew.handle(h))
+	}
 	authLimited := func(h apiFunc) apiFunc {
 		return throttled(svc.Metrics, svc.Throttle, cfg.AuthLimit, "auth", byClientAddr("auth"), h)
 	}
 	doctorWrite := func(h apiFunc) apiFunc {
-		return auth(throttled(svc.Metrics, svc.Throttle, cfg.DoctorWriteLimit, "doctor_write", byUser("doctor_write"), h))
+		return throttled(svc.Metrics, svc.Throttle, cfg.DoctorWriteLimit, "doctor_write", byUser("doctor_write"), h)
 	}
 
-	route("POST /api/auth/register", authLimited(handleRegister(svc.Auth)))
-	route("POST /api/auth/login", authLimited(handleLogin(svc.Auth, svc.Metrics)))
-	route("POST /api/auth/refresh", authLimited(handleRefresh(svc.Auth)))
-	route("POST /api/auth/logout", handleLogout(svc.Auth))
-	route("GET /api/auth/me", auth(handleMe()))
-	route("POST /api/auth/password", auth(handlePasswordChange(svc.Auth)))
+	route("POST /api/auth/register", anyone, authLimited(handleRegister(svc.Auth)))
+	route("POST /api/auth/login", anyone, authLimited(handleLogin(svc.Auth, svc.Metrics)))
+	route("POST /api/auth/refresh", anyone, authLimited(handleRefresh(svc.Auth)))
+	route("POST /api/auth/logout", anyone, handleLogout(svc.Auth))
+	route("GET /api/auth/me", user, handleMe())
+	route("POST /api/auth/password", user, handlePasswordChange(svc.Auth))
 
-	route("GET /api/patients", auth(handlePatientsList(svc.Patients)))
-	route("POST /api/patients", auth(handlePatientCreate(svc.Patients)))
-	route("GET /api/patients/{id}", auth(handlePatientGet(svc.Patients)))
-	route("PUT /api/patients/{id}", auth(handlePatientUpdate(svc.Patients, false)))
-	route("PATCH /api/patients/{id}", auth(handlePatientUpdate(svc.Patients, true)))
-	route("DELETE /api/patients/{id}", auth(handlePatientDelete(svc.Patients)))
-	route("GET /api/patients/{id}/doctors", auth(handlePatientDoctors(svc.Assignments)))
+	route("GET /api/patients", user, handlePatientsList(svc.Patients))
+	route("POST /api/patients", user, handlePatientCreate(svc.Patients))
+	route("GET /api/patients/{id}", user, handlePatientGet(svc.Patients))
+	route("PUT /api/patients/{id}", user, handlePatientUpdate(svc.Patients, false))
+	route("PATCH /api/patients/{id}", user, handlePatientUpdate(svc.Patients, true))
+	route("DELETE /api/patients/{id}", user, handlePatientDelete(svc.Patients))
+	route("GET /api/patients/{id}/doctors", user, handlePatientDoctors(svc.Assignments))
 
-	route("GET /api/doctors", open(handleDoctorsList(svc.Doctors)))
-	route("POST /api/doctors", doctorWrite(handleDoctorCreate(svc.Doctors)))
-	route("GET /api/doctors/{id}", open(handleDoctorGet(svc.Doctors)))
-	route("PUT /api/doctors/{id}", doctorWrite(handleDoctorUpdate(svc.Doctors, false)))
-	route("PATCH /api/doctors/{id}", doctorWrite(handleDoctorUpdate(svc.Doctors, true)))
-	route("DELETE /api/doctors/{id}", doctorWrite(handleDoctorDelete(svc.Doctors)))
+	route("GET /api/doctors", reader, handleDoctorsList(svc.Doctors))
+	route("POST /api/doctors", user, doctorWrite(handleDoctorCreate(svc.Doctors)))
+	route("GET /api/doctors/{id}", reader, handleDoctorGet(svc.Doctors))
+	route("PUT /api/doctors/{id}", user, doctorWrite(handleDoctorUpdate(svc.Doctors, false)))
+	route("PATCH /api/doctors/{id}", user, doctorWrite(handleDoctorUpdate(svc.Doctors, true)))
+	route("DELETE /api/doctors/{id}", user, doctorWrite(handleDoctorDelete(svc.Doctors)))
 
-	route("POST /api/mappings", auth(handleAssignmentCreate(svc.Assignments)))
-	route("GET /api/mappings", auth(handleAssignmentsList(svc.Assignments)))
-	route("GET /api/mappings/{id}", auth(handlePatientDoctors(svc.Assignments)))
-	route("DELETE /api/mappings/{id}", auth(handleAssignmentDelete(svc.Assignments)))
+	route("POST /api/mappings", user, handleAssignmentCreate(svc.Assignments))
+	route("GET /api/mappings", user, handleAssignmentsList(svc.Assignments))
+	route("GET /api/mappings/{id}", user, handlePatientDoctors(svc.Assignments))
+	route("DELETE /api/mappings/{id}", user, handleAssignmentDelete(svc.Assignments))
 
-	route("GET /api/audit", auth(handleAuditList(svc.Audit)))
+	route("GET /api/audit", user, handleAuditList(svc.Audit))
 
-	route("GET /api/schema", handleSchema())
-	route("GET /api/docs", handleDocs())
-	route("GET /api/docs/{file}", handleDocs())
+	route("GET /api/schema", anyone, handleSchema())
+	route("GET /api/docs", anyone, handleDocs())
+	route("GET /api/docs/{file}", anyone, handleDocs())
 
-	route("GET /healthz", handleHealthz())
-	route("GET /readyz", handleReadyz(ew.logger, svc.Ready))
-	if metrics := svc.Metrics.Handler(); metrics != nil && !cfg.MetricsElsewhere {
-		mux.Handle("GET /metrics", metrics)
-	} else {
-		route("GET /metrics", func(http.ResponseWriter, *http.Request) error { return healthcare.NotFound() })
+	route("GET /healthz", anyone, handleHealthz())
+	route("GET /readyz", anyone, handleReadyz(ew.logger, svc.Ready))
+	metrics := svc.Metrics.Handler()
+	if metrics == nil || cfg.MetricsElsewhere {
+		metrics = ew.handle(func(http.ResponseWriter, *http.Request) error { return healthcare.NotFound() })
 	}
+	paths.add("GET /metrics", anyone)
+	mux.Handle("GET /metrics", metrics)
 }

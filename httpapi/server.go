@@ -62,9 +62,9 @@ func NewHandler(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 		svc.Metrics = nopMetrics{}
 	}
 	ew := &errorWriter{logger: logger, unavailable: cfg.Unavailable}
-	mux := http.NewServeMux()
-	addRoutes(mux, ew, cfg, svc)
-	var h http.Handler = &router{mux: mux, ew: ew}
+	mux, paths := http.NewServeMux(), newPathTable()
+	addRoutes(mux, paths, ew, cfg, svc)
+	var h http.Handler = &router{mux: mux, paths: paths, auth: svc.Auth, ew: ew}
 	h = withBodyGate(ew, largeBodySlots, 2*time.Second, h)
 	h = withCORS(ew, normalizeOrigins(cfg.CORSAllowedOrigins), h)
 	h = withAllowedHosts(ew, cfg.AllowedHosts, h)
@@ -98,11 +98,15 @@ func (nopMetrics) Login(bool)                                 {}
 func (nopMetrics) Throttled(string)                           {}
 func (nopMetrics) Handler() http.Handler                      { return nil }
 
-// router serves every route with and without its trailing slash, and
-// answers the mux's own 404 and 405 in the contract's shape.
+// router serves every route with and without its trailing slash, sends
+// DRF's Allow header with every answer of an API path, and answers a
+// method a path has no route for as DRF does (after authentication and
+// permission: 401, then 405, or OPTIONS), in the contract's shape.
 type router struct {
-	mux *http.ServeMux
-	ew  *errorWriter
+	mux   *http.ServeMux
+	paths *pathTable
+	auth  healthcare.AuthService
+	ew    *errorWriter
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -116,40 +120,18 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.ew.write(w, r, healthcare.NotFound())
 		return
 	}
-	h, pattern := rt.mux.Handler(r)
-	if pattern != "" {
+	info := rt.paths.lookup(r)
+	if info == nil {
+		rt.ew.write(w, r, healthcare.NotFound())
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		w.Header().Set("Allow", info.allow)
+	}
+	if _, pattern := rt.mux.Handler(r); pattern != "" {
 		setRoute(r, pattern)
 		rt.mux.ServeHTTP(w, r)
 		return
 	}
-	// No route matched: let the mux decide between 404 and 405 (and which
-	// methods to Allow) without letting it write its plain-text body.
-	probe := &headerProbe{header: http.Header{}}
-	h.ServeHTTP(probe, r)
-	if probe.status == http.StatusMethodNotAllowed && r.Method == http.MethodOptions {
-		// As DRF does: OPTIONS on any route says what it allows.
-		w.Header().Set("Allow", probe.header.Get("Allow")+", OPTIONS")
-		encode(w, http.StatusOK, optionsResponse{Renders: []string{"application/json"}, Parses: []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}})
-		return
-	}
-	if probe.status == http.StatusMethodNotAllowed {
-		w.Header().Set("Allow", probe.header.Get("Allow")+", OPTIONS")
-		rt.ew.write(w, r, httpError(eMethodNotAllowed, "Method \""+r.Method+"\" not allowed."))
-		return
-	}
-	rt.ew.write(w, r, healthcare.NotFound())
+	rt.ew.handle(info.unrouted(rt.auth)).ServeHTTP(w, r)
 }
-
-type optionsResponse struct {
-	Renders []string `json:"renders"`
-	Parses  []string `json:"parses"`
-}
-
-type headerProbe struct {
-	header http.Header
-	status int
-}
-
-func (p *headerProbe) Header() http.Header         { return p.header }
-func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *headerProbe) WriteHeader(status int)      { p.status = status }
