@@ -12,7 +12,7 @@ import (
 // Bounds of the user fields, as Django's auth.User has them.
 const (
 	MaxUsernameLength   = 150
-	MaxPersonNameLength = 150 // an account's first and last names
+	MaxPersonNameLength = 150  // an account's first and last names
 	MaxPasswordLength   = 1024 // characters
 	// MaxLoginNameBytes bounds a login name that can be any account's: a
 	// username of 150 characters, typed decomposed (up to 4 code points of
@@ -143,7 +143,7 @@ const (
 type TokenClaims struct {
 	Type      string
 	UserID    int64
-	Version   int64 // the user's CredentialsVersion when issued; 0 in simplejwt's
+	Version   int64  // the user's CredentialsVersion when issued; 0 in simplejwt's
 	ID        string // jti
 	IssuedAt  time.Time
 	ExpiresAt time.Time
