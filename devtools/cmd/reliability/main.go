@@ -28,7 +28,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/clinicapi/healthcare/internal/apiclient"
+	"github.com/clinicapi/healthcare/devtools/internal/apiclient"
 )
 
 func main() {
