@@ -3,10 +3,9 @@ package main
 import (
 	"fmt"
 	"net/url"
-	"os/exec"
 	"strconv"
-	"strings"
 
+	"github.com/clinicapi/healthcare/devtools/internal/psql"
 	"github.com/clinicapi/healthcare/password"
 )
 
@@ -33,17 +32,6 @@ type pgconn struct{ host, port, db string }
 func (p pgconn) url() string {
 	return fmt.Sprintf("postgres://postgres@%s/%s?sslmode=disable", p.host+":"+p.port, url.PathEscape(p.db))
 }
-
-func (p pgconn) psql(db, sql string) (string, error) {
-	out, err := exec.Command("psql", "-h", p.host, "-p", p.port, "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-Atqc", sql).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("psql: %v: %s", err, out)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-func (p pgconn) admin(sql string) (string, error) { return p.psql("postgres", sql) }
-func (p pgconn) exec(sql string) (string, error)  { return p.psql(p.db, sql) }
 
 // seed fills the migrated database with SQL: far faster than the API, and
 // one argon2id hash serves every account.
@@ -79,7 +67,7 @@ func seed(p pgconn, pr profile) error {
 		`ANALYZE`,
 	}
 	for _, s := range statements {
-		if _, err := p.exec(s); err != nil {
+		if _, err := psql.Run(p.host, p.port, p.db, s); err != nil {
 			return err
 		}
 	}
