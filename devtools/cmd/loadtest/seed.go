@@ -49,6 +49,10 @@ func seed(p pgconn, pr profile) error {
 		`INSERT INTO users (username, username_key, email, email_key, first_name, last_name, password_hash, is_active, is_staff, date_joined)
 		 SELECT 'load'||g, 'load'||g, 'load'||g||'@example.com', 'load'||g||'@example.com', '', '', '` + hash + `', true, false, now()
 		 FROM generate_series(1, ` + n + `) g ORDER BY g`,
+		// Login looks a name up here; the keys above are ASCII, which
+		// healthcare.Fold leaves as they are.
+		`INSERT INTO login_names (name_key, user_id)
+		 SELECT username_key, id FROM users UNION ALL SELECT email_key, id FROM users`,
 		// Patient p belongs to user (p-1)/K+1: ids are contiguous per owner.
 		`INSERT INTO patients (owner_id, first_name, last_name, email, email_key, dob, notes, search_key, version, created_at, updated_at)
 		 SELECT (p-1)/` + k + `+1, 'First'||p, 'Last'||p, 'p'||p||'@example.com', 'p'||p||'@example.com',
