@@ -3,21 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"time"
 )
-
-// freeAddr is a loopback address nothing listens on, or "".
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return ""
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // cpuProfile fetches the server's CPU profile (PPROF on addr) over the
 // measured part of a drive of d, and writes it to file.

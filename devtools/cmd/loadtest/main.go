@@ -18,6 +18,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/clinicapi/healthcare/devtools/internal/psql"
+	"github.com/clinicapi/healthcare/devtools/internal/serverproc"
 )
 
 type options struct {
@@ -79,26 +82,27 @@ func run(ctx context.Context, o options) error {
 	}
 	db := fmt.Sprintf("hc_load_%d", time.Now().UnixNano()%1e9)
 	pg := pgconn{host: o.pgHost, port: o.pgPort, db: db}
-	if _, err := pg.admin("CREATE DATABASE " + db); err != nil {
+	drop, err := psql.CreateDatabase(pg.host, pg.port, db)
+	if err != nil {
 		return err
 	}
 	if !o.keep {
-		defer pg.admin("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)") //nolint:errcheck
+		defer drop()
 	}
 	var env []string
 	pprofAddr := ""
 	if o.pprofDir != "" {
-		if pprofAddr = freeAddr(); pprofAddr == "" {
-			return errors.New("no free port for the profiler")
+		if pprofAddr, err = serverproc.FreeAddr(); err != nil {
+			return fmt.Errorf("no free port for the profiler: %w", err)
 		}
 		env = append(env, "METRICS_ADDR="+pprofAddr, "PPROF=true")
 	}
-	srv, err := start(ctx, o.bin, pg.url(), env...)
+	srv, err := start(ctx, o.bin, pg, env...)
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
-	srvBase = srv.base
+	defer srv.Stop()
+	srvBase = srv.URL
 	fmt.Printf("seeding profile %s: %d users x %d patients, %d doctors, %d assignments per patient\n",
 		o.profile.name, o.profile.users, o.profile.patientsPerUser, o.profile.doctors, o.profile.assignmentsPerPatient)
 	t0 := time.Now()
@@ -107,18 +111,18 @@ func run(ctx context.Context, o options) error {
 	}
 	fmt.Printf("seeded in %v\n", time.Since(t0).Round(time.Millisecond))
 	// Start-up on a migrated database: a second process, then gone.
-	second, err := start(ctx, o.bin, pg.url())
+	second, err := start(ctx, o.bin, pg)
 	if err != nil {
 		return err
 	}
-	startup := second.startup
-	second.stop()
+	startup := second.Startup
+	second.Stop()
 	fmt.Printf("start-up to /readyz 200 on a migrated database: %v\n", startup.Round(time.Millisecond))
 	if o.scaleout {
-		srv.stop()
+		srv.Stop()
 		return scaleOut(ctx, o, pg)
 	}
-	clients, err := newClients(srv.base, o.profile, o.conns)
+	clients, err := newClients(srv.URL, o.profile, o.conns)
 	if err != nil {
 		return err
 	}
@@ -136,7 +140,7 @@ func run(ctx context.Context, o options) error {
 			if o.pprofDir != "" && round == 0 {
 				profile = cpuProfile(pprofAddr, o.duration, filepath.Join(o.pprofDir, p.name+".pprof"))
 			}
-			r := drive(ctx, o.profile, clients, p, o.duration, srv.rss)
+			r := drive(ctx, o.profile, clients, p, o.duration, srv.RSS)
 			if profile != nil {
 				if err := <-profile; err != nil {
 					return fmt.Errorf("%s profile: %w", p.name, err)
@@ -150,11 +154,19 @@ func run(ctx context.Context, o options) error {
 		}
 		results = append(results, median(rounds))
 	}
-	report(o, results, srv.peakRSS(), startup)
+	report(o, results, srv.PeakRSS(), startup)
 	for _, r := range results {
 		if r.errors > 0 {
 			return errors.New("requests failed")
 		}
 	}
 	return nil
+}
+
+// start runs the server on pg's database with the load's settings: an
+// access token outlives the run, and only warnings are logged, so that
+// logging costs no CPU the measurement shares.
+func start(ctx context.Context, bin string, pg pgconn, env ...string) (*serverproc.Server, error) {
+	return serverproc.Start(ctx, bin, append([]string{"DATABASE_URL=" + pg.url(),
+		"SECRET_KEY=loadtest-key-loadtest-key-loadtest-key", "ACCESS_TOKEN_LIFETIME=2h", "LOG_LEVEL=warn"}, env...)...)
 }

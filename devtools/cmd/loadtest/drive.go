@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/clinicapi/healthcare/internal/apiclient"
+	"github.com/clinicapi/healthcare/devtools/internal/apiclient"
 )
 
 // client is one connection's identity: a seeded account and its tokens.

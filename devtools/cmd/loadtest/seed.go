@@ -3,10 +3,9 @@ package main
 import (
 	"fmt"
 	"net/url"
-	"os/exec"
 	"strconv"
-	"strings"
 
+	"github.com/clinicapi/healthcare/devtools/internal/psql"
 	"github.com/clinicapi/healthcare/password"
 )
 
@@ -34,17 +33,6 @@ func (p pgconn) url() string {
 	return fmt.Sprintf("postgres://postgres@%s/%s?sslmode=disable", p.host+":"+p.port, url.PathEscape(p.db))
 }
 
-func (p pgconn) psql(db, sql string) (string, error) {
-	out, err := exec.Command("psql", "-h", p.host, "-p", p.port, "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-Atqc", sql).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("psql: %v: %s", err, out)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-func (p pgconn) admin(sql string) (string, error) { return p.psql("postgres", sql) }
-func (p pgconn) exec(sql string) (string, error)  { return p.psql(p.db, sql) }
-
 // seed fills the migrated database with SQL: far faster than the API, and
 // one argon2id hash serves every account.
 func seed(p pgconn, pr profile) error {
@@ -61,6 +49,10 @@ func seed(p pgconn, pr profile) error {
 		`INSERT INTO users (username, username_key, email, email_key, first_name, last_name, password_hash, is_active, is_staff, date_joined)
 		 SELECT 'load'||g, 'load'||g, 'load'||g||'@example.com', 'load'||g||'@example.com', '', '', '` + hash + `', true, false, now()
 		 FROM generate_series(1, ` + n + `) g ORDER BY g`,
+		// Login looks a name up here; the keys above are ASCII, which
+		// healthcare.Fold leaves as they are.
+		`INSERT INTO login_names (name_key, user_id)
+		 SELECT username_key, id FROM users UNION ALL SELECT email_key, id FROM users`,
 		// Patient p belongs to user (p-1)/K+1: ids are contiguous per owner.
 		`INSERT INTO patients (owner_id, first_name, last_name, email, email_key, dob, notes, search_key, version, created_at, updated_at)
 		 SELECT (p-1)/` + k + `+1, 'First'||p, 'Last'||p, 'p'||p||'@example.com', 'p'||p||'@example.com',
@@ -79,7 +71,7 @@ func seed(p pgconn, pr profile) error {
 		`ANALYZE`,
 	}
 	for _, s := range statements {
-		if _, err := p.exec(s); err != nil {
+		if _, err := psql.Run(p.host, p.port, p.db, s); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"syscall"
 	"time"
+
+	"github.com/clinicapi/healthcare/devtools/internal/psql"
+	"github.com/clinicapi/healthcare/devtools/internal/serverproc"
 )
 
 // freshConn opens a TCP connection for every request, as a client behind a
@@ -27,10 +30,11 @@ const shutdownRounds = 5
 // tell whether it happened. Every acknowledged create must be durable.
 func shutdownUnderLoad(ctx context.Context, bin, host, port string) error {
 	db := "hc_rel_" + randomHex(4)
-	if _, err := psql(host, port, "postgres", "CREATE DATABASE "+db); err != nil {
+	drop, err := psql.CreateDatabase(host, port, db)
+	if err != nil {
 		return err
 	}
-	defer psql(host, port, "postgres", "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)") //nolint:errcheck
+	defer drop()
 	env := []string{fmt.Sprintf("DATABASE_URL=postgres://postgres@%s:%s/%s?sslmode=disable", host, port, db), "SHUTDOWN_DELAY=500ms"}
 	var (
 		tokens []string // the same accounts every round: the key and database persist
@@ -43,8 +47,8 @@ func shutdownUnderLoad(ctx context.Context, bin, host, port string) error {
 			return fmt.Errorf("round %d: %w", round, err)
 		}
 		if tokens == nil {
-			if tokens, err = newTokens(s.base, 16); err != nil {
-				_ = s.cmd.Process.Kill()
+			if tokens, err = newTokens(s.URL, 16); err != nil {
+				s.Kill()
 				return err
 			}
 		}
@@ -71,27 +75,26 @@ func shutdownUnderLoad(ctx context.Context, bin, host, port string) error {
 // after a while and waits for the server to exit, then stops the load.
 // It returns the load's requests, when the signal was sent and how long
 // the server took to exit.
-func terminateUnderLoad(s *server, tokens []string) ([]result, time.Time, time.Duration, error) {
+func terminateUnderLoad(s *serverproc.Server, tokens []string) ([]result, time.Time, time.Duration, error) {
 	stop := make(chan struct{})
 	resc := make(chan []result, 1)
-	go func() { resc <- load(freshConn, s.base, tokens, true, stop) }()
+	go func() { resc <- load(freshConn, s.URL, tokens, true, stop) }()
 	time.Sleep(1500 * time.Millisecond)
 	signalled := time.Now()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := s.Signal(syscall.SIGTERM); err != nil {
 		return nil, signalled, 0, fmt.Errorf("signal: %w", err)
 	}
-	var exitErr error
 	select {
-	case exitErr = <-s.done:
+	case <-s.Exited():
 	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
+		s.Kill()
 		return nil, signalled, 0, errors.New("the server did not exit within 30 s of SIGTERM")
 	}
 	stopped := time.Since(signalled)
 	close(stop)
 	results := <-resc
-	if exitErr != nil {
-		return nil, signalled, 0, fmt.Errorf("exit after SIGTERM: %v; log:\n%s", exitErr, tail(s.logs.String()))
+	if exitErr := s.Wait(); exitErr != nil {
+		return nil, signalled, 0, fmt.Errorf("exit after SIGTERM: %v; log:\n%s", exitErr, tail(s.Logs()))
 	}
 	return results, signalled, stopped, nil
 }

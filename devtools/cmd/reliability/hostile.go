@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/clinicapi/healthcare/devtools/internal/psql"
 )
 
 // hostileBodies are the worst 1 MiB bodies an anonymous client can send to
@@ -45,10 +48,11 @@ func hostile(ctx context.Context, bin, pgHost, pgPort string) error {
 	}
 	defer os.RemoveAll(dir)
 	db := "hc_hostile_" + randomHex(4)
-	if _, err := psql(pgHost, pgPort, "postgres", "CREATE DATABASE "+db); err != nil {
+	drop, err := psql.CreateDatabase(pgHost, pgPort, db)
+	if err != nil {
 		return err
 	}
-	defer psql(pgHost, pgPort, "postgres", "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)") //nolint:errcheck
+	defer drop()
 	for _, url := range []string{"sqlite://" + filepath.Join(dir, "h.db"),
 		fmt.Sprintf("postgres://postgres@%s:%s/%s?sslmode=disable", pgHost, pgPort, db)} {
 		fmt.Println(" ", strings.SplitN(url, ":", 2)[0])
@@ -68,7 +72,7 @@ func hostileOn(ctx context.Context, bin, url string) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = s.cmd.Process.Kill(); <-s.done }()
+	defer s.Kill()
 	routes := []string{"/api/auth/logout/", "/api/auth/login/", "/api/auth/refresh/", "/api/auth/register/"}
 	c := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 48}}
 	bad := 0
@@ -76,7 +80,7 @@ func hostileOn(ctx context.Context, bin, url string) error {
 		for _, route := range routes {
 			statuses := map[int]int{}
 			for range 2 {
-				for st, n := range burst(c, s.base+route, body, 48) {
+				for st, n := range burst(c, s.URL+route, body, 48) {
 					statuses[st] += n
 					if st != 503 && (st < 400 || st > 499) {
 						bad += n
@@ -86,16 +90,16 @@ func hostileOn(ctx context.Context, bin, url string) error {
 			fmt.Printf("  %-16s %-20s statuses %v\n", name, route, statuses)
 		}
 	}
-	peak, err := peakRSS(s.cmd.Process.Pid)
-	if err != nil {
-		return err
+	peak := s.PeakRSS()
+	if peak == 0 {
+		return errors.New("cannot read the server's peak RSS")
 	}
-	fmt.Printf("  server peak RSS %.1f MiB\n", float64(peak)/(1<<20))
+	fmt.Printf("  server peak RSS %.1f MiB\n", float64(peak)/(1<<10))
 	if bad > 0 {
 		return fmt.Errorf("%d answers were neither a 4xx nor 503", bad)
 	}
-	if peak > 200<<20 {
-		return fmt.Errorf("peak RSS %.1f MiB, over 200 MiB", float64(peak)/(1<<20))
+	if peak > 200<<10 {
+		return fmt.Errorf("peak RSS %.1f MiB, over 200 MiB", float64(peak)/(1<<10))
 	}
 	return nil
 }
@@ -129,19 +133,4 @@ func burst(c *http.Client, url string, body []byte, n int) map[int]int {
 	}
 	wg.Wait()
 	return out
-}
-
-// peakRSS reads the process's high-water mark of resident memory.
-func peakRSS(pid int) (int64, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, fmt.Errorf("read peak RSS: %w", err)
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 }

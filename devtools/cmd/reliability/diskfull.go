@@ -44,14 +44,14 @@ func diskFull(ctx context.Context, bin string) error {
 	if err != nil {
 		return err
 	}
-	defer stop(s)
-	tokens, err := newTokens(s.base, 4)
+	defer s.Kill()
+	tokens, err := newTokens(s.URL, 4)
 	if err != nil {
 		return err
 	}
 	quit := make(chan struct{})
 	resc := make(chan []result, 1)
-	go func() { resc <- load(keepAlive, s.base, tokens, true, quit) }()
+	go func() { resc <- load(keepAlive, s.URL, tokens, true, quit) }()
 	halt := func() []result {
 		if quit != nil {
 			close(quit)
@@ -69,23 +69,23 @@ func diskFull(ctx context.Context, bin string) error {
 	}
 	full := time.Now()
 	fmt.Println("  tmpfs filled")
-	d, err := waitFor(s.base+"/readyz", 503, 5*time.Second)
+	d, err := waitFor(s.URL+"/readyz", 503, 5*time.Second)
 	if err != nil {
 		return fmt.Errorf("readyz with the disk full: %w", err)
 	}
 	fmt.Printf("  /readyz 503 %v after the disk filled\n", d.Round(time.Millisecond))
 	// The WAL may still have room in pages it reuses: go on until a write
 	// needs space the disk does not have.
-	fitted, err := expectUnavailable(s.base, "POST", "/api/patients/", tokens[0], true)
+	fitted, err := expectUnavailable(s.URL, "POST", "/api/patients/", tokens[0], true)
 	if err != nil {
 		return err
 	}
-	if _, err := expectUnavailable(s.base, "GET", "/api/patients/", tokens[0], false); err != nil {
+	if _, err := expectUnavailable(s.URL, "GET", "/api/patients/", tokens[0], false); err != nil {
 		return err
 	}
 
 	time.Sleep(time.Second) // the load runs on against the full disk
-	if _, err := waitFor(s.base+"/readyz", 503, 0); err != nil {
+	if _, err := waitFor(s.URL+"/readyz", 503, 0); err != nil {
 		return fmt.Errorf("readyz with the disk still full: %w", err)
 	}
 	if err := os.Remove(filler); err != nil {
@@ -93,7 +93,7 @@ func diskFull(ctx context.Context, bin string) error {
 	}
 	freed := time.Now()
 	fmt.Printf("  space freed after %v full\n", freed.Sub(full).Round(time.Millisecond))
-	if d, err = waitFor(s.base+"/readyz", 200, 30*time.Second); err != nil {
+	if d, err = waitFor(s.URL+"/readyz", 200, 30*time.Second); err != nil {
 		return fmt.Errorf("readyz once space was freed: %w", err)
 	}
 	fmt.Printf("  /readyz 200 %v after space was freed\n", d.Round(time.Millisecond))
@@ -108,7 +108,7 @@ func diskFull(ctx context.Context, bin string) error {
 	for _, r := range results {
 		counts[r.status]++
 		if r.status == 500 {
-			return fmt.Errorf("a 500 with the disk full; log:\n%s", tail(s.logs.String()))
+			return fmt.Errorf("a 500 with the disk full; log:\n%s", tail(s.Logs()))
 		}
 		if r.status == 201 && r.start.After(freed) && (firstWrite.IsZero() || r.end.Before(firstWrite)) {
 			firstWrite = r.end
@@ -124,27 +124,18 @@ func diskFull(ctx context.Context, bin string) error {
 	fmt.Printf("  first write %v after space was freed\n", firstWrite.Sub(freed).Round(time.Millisecond))
 
 	// Restart on the same file: what was acknowledged must be on disk.
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := s.Signal(syscall.SIGTERM); err != nil {
 		return err
 	}
-	exitErr := <-s.done
-	s.done <- exitErr // for stop
-	if exitErr != nil {
-		return fmt.Errorf("exit after SIGTERM: %v; log:\n%s", exitErr, tail(s.logs.String()))
+	if exitErr := s.Wait(); exitErr != nil {
+		return fmt.Errorf("exit after SIGTERM: %v; log:\n%s", exitErr, tail(s.Logs()))
 	}
 	s2, err := startServer(ctx, bin, dbURL)
 	if err != nil {
 		return err
 	}
-	defer stop(s2)
-	return checkPersistedAPI(s2.base, tokens, results)
-}
-
-// stop kills a server and waits for it to exit, so that the tmpfs it
-// used can be unmounted.
-func stop(s *server) {
-	_ = s.cmd.Process.Kill()
-	<-s.done
+	defer s2.Kill()
+	return checkPersistedAPI(s2.URL, tokens, results)
 }
 
 // fill writes a file until the filesystem has no space left.

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/clinicapi/healthcare/devtools/internal/psql"
+	"github.com/clinicapi/healthcare/devtools/internal/serverproc"
 )
 
 // cluster is a PostgreSQL cluster of the test's own, on a free port, so that
@@ -32,7 +36,12 @@ func newCluster() (*cluster, error) {
 		return nil, errors.New("initdb not found under /usr/lib/postgresql")
 	}
 	sort.Strings(matches)
-	c := &cluster{bin: filepath.Dir(matches[len(matches)-1]), port: freePort()}
+	addr, err := serverproc.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	c := &cluster{bin: filepath.Dir(matches[len(matches)-1]), port: port}
 	dir, err := os.MkdirTemp("", "hc-pgrestart-")
 	if err != nil {
 		return nil, err
@@ -75,7 +84,7 @@ func restartUnderLoad(ctx context.Context, bin string) error {
 		return err
 	}
 	defer c.remove()
-	if _, err := psql("127.0.0.1", c.port, "postgres", "CREATE DATABASE healthcare"); err != nil {
+	if _, err := psql.Run("127.0.0.1", c.port, "postgres", "CREATE DATABASE healthcare"); err != nil {
 		return err
 	}
 	const requestTimeout = 5 * time.Second
@@ -84,14 +93,14 @@ func restartUnderLoad(ctx context.Context, bin string) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = s.cmd.Process.Kill() }()
-	tokens, err := newTokens(s.base, 8)
+	defer s.Kill()
+	tokens, err := newTokens(s.URL, 8)
 	if err != nil {
 		return err
 	}
 	stop := make(chan struct{})
 	resc := make(chan []result, 1)
-	go func() { resc <- load(keepAlive, s.base, tokens, false, stop) }()
+	go func() { resc <- load(keepAlive, s.URL, tokens, false, stop) }()
 
 	var back []time.Time // when the database answered again
 	for _, mode := range []string{"fast", "immediate"} {
@@ -112,7 +121,7 @@ func restartUnderLoad(ctx context.Context, bin string) error {
 	for _, r := range results {
 		counts[r.status]++
 		if r.status == 500 {
-			return fmt.Errorf("a 500 during the restarts; log:\n%s", tail(s.logs.String()))
+			return fmt.Errorf("a 500 during the restarts; log:\n%s", tail(s.Logs()))
 		}
 		if d := r.end.Sub(r.start); d > requestTimeout+2*time.Second {
 			return fmt.Errorf("a request hung for %v (deadline %v)", d, requestTimeout)

@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,16 +18,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/clinicapi/healthcare/internal/apiclient"
+	"github.com/clinicapi/healthcare/devtools/internal/apiclient"
+	"github.com/clinicapi/healthcare/devtools/internal/psql"
+	"github.com/clinicapi/healthcare/devtools/internal/serverproc"
 )
 
 func main() {
@@ -64,56 +63,10 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func freePort() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
-}
-
-// psql runs one statement as postgres and returns its unaligned output.
-func psql(host, port, db, sql string) (string, error) {
-	out, err := exec.Command("psql", "-h", host, "-p", port, "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-Atc", sql).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("psql %q: %v: %s", sql, err, out)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-// server is a running healthcare process.
-type server struct {
-	cmd  *exec.Cmd
-	base string
-	logs *bytes.Buffer
-	done chan error
-}
-
-func startServer(ctx context.Context, bin string, env ...string) (*server, error) {
-	port := freePort()
-	s := &server{base: "http://127.0.0.1:" + port, logs: &bytes.Buffer{}, done: make(chan error, 1)}
-	s.cmd = exec.CommandContext(ctx, bin, "serve")
-	s.cmd.Env = append(os.Environ(), append([]string{"ADDR=127.0.0.1:" + port, "LOG_FORMAT=json",
-		"THROTTLE_AUTH=off", "THROTTLE_LOGIN_FAILURES=off", "THROTTLE_DOCTOR_WRITES=off",
+// startServer runs the server with JSON logs, which a failure prints.
+func startServer(ctx context.Context, bin string, env ...string) (*serverproc.Server, error) {
+	return serverproc.Start(ctx, bin, append([]string{"LOG_FORMAT=json",
 		"SECRET_KEY=reliability-test-key-reliability-test-key"}, env...)...)
-	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
-	s.cmd.Dir = os.TempDir()
-	if err := s.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { s.done <- s.cmd.Wait() }()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if res, err := http.Get(s.base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return s, nil
-			}
-		}
-	}
-	_ = s.cmd.Process.Kill()
-	return nil, fmt.Errorf("server not ready; log:\n%s", s.logs.String())
 }
 
 // keepAlive reuses connections, as most clients do.
@@ -219,14 +172,14 @@ func checkPersisted(host, port, db string, results []result) error {
 		return errors.New("no patient was created")
 	}
 	list := strings.Join(ids, ",")
-	n, err := psql(host, port, db, "SELECT count(*) FROM patients WHERE id IN ("+list+")")
+	n, err := psql.Run(host, port, db, "SELECT count(*) FROM patients WHERE id IN ("+list+")")
 	if err != nil {
 		return err
 	}
 	if n != strconv.Itoa(len(ids)) {
 		return fmt.Errorf("%s of %d acknowledged patients are in the database", n, len(ids))
 	}
-	a, err := psql(host, port, db, "SELECT count(DISTINCT object_id) FROM audit_events WHERE action = 'patient.create' AND outcome = 'ok' AND object_id IN ("+list+")")
+	a, err := psql.Run(host, port, db, "SELECT count(DISTINCT object_id) FROM audit_events WHERE action = 'patient.create' AND outcome = 'ok' AND object_id IN ("+list+")")
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,5 @@
 // Package apiclient sends JSON requests to a running healthcare server,
-// for the load and reliability drivers in cmd/.
+// for the load and reliability drivers in devtools/cmd/.
 package apiclient
 
 import (

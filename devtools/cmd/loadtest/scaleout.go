@@ -6,27 +6,28 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/clinicapi/healthcare/devtools/internal/serverproc"
 	"github.com/clinicapi/healthcare/internal/nginx"
 )
 
 // startBalancer puts nginx in front of the given instances.
-func startBalancer(backends ...*server) (*nginx.Balancer, error) {
+func startBalancer(backends ...*serverproc.Server) (*nginx.Balancer, error) {
 	upstreams := make([]string, len(backends))
 	for i, b := range backends {
-		upstreams[i] = strings.TrimPrefix(b.base, "http://")
+		upstreams[i] = b.Addr()
 	}
 	return nginx.Start(upstreams...)
 }
 
 // startPair starts two instances on the same database with the same env.
-func startPair(ctx context.Context, o options, pg pgconn, env ...string) (*server, *server, error) {
-	a, err := start(ctx, o.bin, pg.url(), env...)
+func startPair(ctx context.Context, o options, pg pgconn, env ...string) (*serverproc.Server, *serverproc.Server, error) {
+	a, err := start(ctx, o.bin, pg, env...)
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := start(ctx, o.bin, pg.url(), env...)
+	b, err := start(ctx, o.bin, pg, env...)
 	if err != nil {
-		a.stop()
+		a.Stop()
 		return nil, nil, err
 	}
 	return a, b, nil
@@ -40,8 +41,8 @@ func scaleOut(ctx context.Context, o options, pg pgconn) error {
 	if err != nil {
 		return err
 	}
-	defer a.stop()
-	defer b.stop()
+	defer a.Stop()
+	defer b.Stop()
 	lb, err := startBalancer(a, b)
 	if err != nil {
 		return err
@@ -55,24 +56,24 @@ func scaleOut(ctx context.Context, o options, pg pgconn) error {
 		return nil
 	}
 	// The seeded accounts log in through A and use the token on B.
-	st, raw, err := do(a.base, "POST", "/api/auth/login/", "", map[string]any{"username": "load1", "password": loadPassword})
+	st, raw, err := do(a.URL, "POST", "/api/auth/login/", "", map[string]any{"username": "load1", "password": loadPassword})
 	if err := check("login on instance A", err == nil && st == 200, st, string(raw), err); err != nil {
 		return err
 	}
 	var tok struct{ Access, Refresh string }
 	_ = json.Unmarshal(raw, &tok)
-	st, _, err = do(b.base, "GET", "/api/auth/me/", tok.Access, nil)
+	st, _, err = do(b.URL, "GET", "/api/auth/me/", tok.Access, nil)
 	if err := check("A's access token works on B", err == nil && st == 200, st, err); err != nil {
 		return err
 	}
-	st, raw, _ = do(a.base, "POST", "/api/auth/refresh/", "", map[string]any{"refresh": tok.Refresh})
+	st, raw, _ = do(a.URL, "POST", "/api/auth/refresh/", "", map[string]any{"refresh": tok.Refresh})
 	var rotated struct{ Access, Refresh string }
 	_ = json.Unmarshal(raw, &rotated)
-	st2, _, _ := do(b.base, "POST", "/api/auth/refresh/", "", map[string]any{"refresh": tok.Refresh})
+	st2, _, _ := do(b.URL, "POST", "/api/auth/refresh/", "", map[string]any{"refresh": tok.Refresh})
 	if err := check("a refresh rotated on A is refused on B", st == 200 && st2 == 401, st, st2); err != nil {
 		return err
 	}
-	st3, _, _ := do(b.base, "POST", "/api/auth/refresh/", "", map[string]any{"refresh": rotated.Refresh})
+	st3, _, _ := do(b.URL, "POST", "/api/auth/refresh/", "", map[string]any{"refresh": rotated.Refresh})
 	if err := check("that reuse revoked the family on every instance", st3 == 401, st3); err != nil {
 		return err
 	}
@@ -111,13 +112,13 @@ func scaleOut(ctx context.Context, o options, pg pgconn) error {
 	if err != nil {
 		return err
 	}
-	defer c.stop()
-	defer d.stop()
+	defer c.Stop()
+	defer d.Stop()
 	codes := map[int]int{}
 	for i := range authLimit + 4 {
-		base := c.base
+		base := c.URL
 		if i%2 == 1 {
-			base = d.base
+			base = d.URL
 		}
 		st, _, _ := do(base, "POST", "/api/auth/register/", "", map[string]any{})
 		codes[st]++
