@@ -342,7 +342,9 @@ func TestAuthorizationHeaderAsSimplejwt(t *testing.T) {
 		for _, h := range []string{"Bearer", "Bearer a b", "Bearer " + u.Access + " x"} {
 			me(h).expectBody(t, 401, bad)
 		}
-		me("Bearer "+u.Access, "Bearer "+u.Access).expectBody(t, 401, bad) // two headers: ambiguous
+		if e.balancer == "" { // nginx refuses two Authorization headers itself
+			me("Bearer "+u.Access, "Bearer "+u.Access).expectBody(t, 401, bad) // ambiguous
+		}
 		for _, h := range []string{"bearer " + u.Access, "Token " + u.Access, "", "   "} {
 			me(h).expectBody(t, 401, notAuthBody) // not a Bearer header: no credentials
 		}
