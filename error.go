@@ -37,9 +37,9 @@ const (
 	MsgInvalidPage      = "Invalid page."
 	MsgTokenInvalid     = "Token is invalid or expired"
 	MsgTokenWrongType   = "Token has wrong type"
-	MsgTokenNoType      = "Token has no type"
-	MsgTokenNoID        = "Token has no id"
-	MsgTokenNoUser      = "Token contained no recognizable user identification"
+	MsgTokenNoType      = "Token has no type"                                   // #nosec G101 -- a message, not a credential
+	MsgTokenNoID        = "Token has no id"                                     // #nosec G101 -- a message, not a credential
+	MsgTokenNoUser      = "Token contained no recognizable user identification" // #nosec G101 -- likewise
 	MsgNoActiveAccount  = "No active account found with the given credentials"
 )
 

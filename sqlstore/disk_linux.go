@@ -21,9 +21,9 @@ func checkDisk(dir string, minFree uint64) error {
 	if unix.Geteuid() == 0 {
 		blocks = st.Bfree // root may write into the blocks reserved for it
 	}
-	size := uint64(st.Frsize)
+	size := uint64(max(st.Frsize, 0)) // #nosec G115 -- not negative, checked
 	if size == 0 {
-		size = uint64(st.Bsize)
+		size = uint64(max(st.Bsize, 0)) // #nosec G115 -- likewise
 	}
 	if free := blocks * size; free < minFree {
 		return fmt.Errorf("database directory %s: %d bytes free", dir, free)

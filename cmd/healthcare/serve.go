@@ -129,7 +129,7 @@ func openServing(ctx context.Context, cfg *config, logger *slog.Logger, m *metri
 	if cfg.AutoMigrate {
 		n, err := db.Migrate(ctx)
 		if err != nil {
-			db.Close()
+			_ = db.Close()
 			return nil, err
 		}
 		if n > 0 {
