@@ -126,6 +126,10 @@ type PasswordHasher interface {
 	Verify(hash, password string) (bool, error)
 	// VerifyDummy spends the time of a Verify, for unknown accounts.
 	VerifyDummy(password string) error
+	// NeedsRehash reports whether a hash should be replaced by a new one
+	// at the next successful login: one imported from Django, or made
+	// with other costs.
+	NeedsRehash(hash string) bool
 }
 
 // PasswordPolicy lists what is wrong with a password for an account.
@@ -147,6 +151,9 @@ type TokenClaims struct {
 	ID        string // jti
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// Foreign is a token signed with a shared key but not here: it names
+	// no key (simplejwt's, issued by the Django design being replaced).
+	Foreign bool
 }
 
 // TokenIssuer signs and verifies tokens.

@@ -227,7 +227,10 @@ func (s *Signer) verify(token, tokenType string, now time.Time) (healthcare.Toke
 	case c.UserID <= 0:
 		return healthcare.TokenClaims{}, errInvalidBecause(healthcare.MsgTokenNoUser)
 	}
-	return toDomain(c), nil
+	out := toDomain(c)
+	_, named := t.Header["kid"]
+	out.Foreign = !named
+	return out, nil
 }
 
 // validPayload reports whether the claims of a parsed token are UTF-8.

@@ -243,7 +243,7 @@ func TestVerifyAcceptsForeignHS256(t *testing.T) {
 	}
 	want := healthcare.TokenClaims{
 		Type: "access", UserID: 42, ID: "0123456789abcdef0123456789abcdef",
-		IssuedAt: t0, ExpiresAt: t0.Add(accessTTL),
+		IssuedAt: t0, ExpiresAt: t0.Add(accessTTL), Foreign: true, // it names no key
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Verify(forged HS256, access, t0) mismatch (-want +got):\n%s", diff)

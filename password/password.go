@@ -40,7 +40,9 @@ var b64 = base64.RawStdEncoding
 // not lock anybody out.
 type Hasher struct {
 	params Params
+	kind   string // hashKind of the hashes Hash makes
 	dummy  string
+	floor  floor
 	// slots bounds the argon2id computations running at once: each takes
 	// MemoryKiB of memory, so a login flood must queue, not exhaust RAM.
 	slots chan struct{}
@@ -58,7 +60,7 @@ func NewHasher(p Params) (*Hasher, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.dummy = dummy
+	h.dummy, h.kind = dummy, hashKind(dummy)
 	return h, nil
 }
 
@@ -106,8 +108,36 @@ func (h *Hasher) Hash(password string) (string, error) {
 
 var errMalformed = errors.New("malformed argon2id hash")
 
-// Verify reports whether password matches the PHC string hash.
+// Verify reports whether password matches hash: an argon2id PHC string of
+// ours, or a hash a Django deployment stored (django.go). An unusable
+// password ("!…", or none) matches nothing. However long the hash takes,
+// Verify lasts as long as the slowest kind of hash in recent use (floor),
+// so that its duration tells nothing of the hash it checked.
 func (h *Hasher) Verify(hash, password string) (bool, error) {
+	if hash == "" || strings.HasPrefix(hash, "!") {
+		h.floor.wait(0)
+		return false, nil
+	}
+	release, err := h.acquire()
+	if err != nil {
+		return false, err
+	}
+	start := time.Now()
+	ok, err := h.verify(hash, password)
+	release()
+	h.floor.pad(hashKind(hash), start)
+	return ok, err
+}
+
+// verify checks password against hash, once a slot is held.
+func (h *Hasher) verify(hash, password string) (bool, error) {
+	if !strings.HasPrefix(hash, "$") {
+		ok, known, err := h.verifyDjango(hash, password)
+		if !known {
+			return false, errMalformed
+		}
+		return ok, err
+	}
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
 		return false, errMalformed
@@ -123,7 +153,7 @@ func (h *Hasher) Verify(hash, password string) (bool, error) {
 	// A stored hash is trusted input, but a corrupted one must neither panic
 	// argon2 nor make every login allocate gigabytes: 256 MiB is over ten
 	// times what any sane configuration asks.
-	if p.MemoryKiB > 256<<10 || p.MemoryKiB < 8*uint32(p.Threads) || p.Time < 1 || p.Time > 64 || p.Threads < 1 {
+	if !p.sane() {
 		return false, errMalformed
 	}
 	salt, err := b64.DecodeString(parts[4])
@@ -134,13 +164,51 @@ func (h *Hasher) Verify(hash, password string) (bool, error) {
 	if err != nil || len(want) == 0 || len(want) > 1024 {
 		return false, errMalformed
 	}
-	release, err := h.acquire()
-	if err != nil {
-		return false, err
-	}
-	defer release()
 	got := idKey([]byte(password), salt, p, uint32(len(want))) // #nosec G115 -- len(want) <= 1024, checked above
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// sane reports whether p is a cost a stored hash may ask for. A stored hash
+// is trusted input, but a corrupted one must neither panic argon2 nor make
+// every login allocate gigabytes: 256 MiB is over ten times what any sane
+// configuration asks (Django's default is 100 MiB).
+func (p Params) sane() bool {
+	return p.MemoryKiB <= 256<<10 && p.MemoryKiB >= 8*uint32(p.Threads) && p.Time >= 1 && p.Time <= 64 && p.Threads >= 1
+}
+
+// NeedsRehash reports whether hash should be replaced by one of ours at
+// the next successful login: any hash of another kind (an imported
+// Django one) or with other parameters, as Django's must_update does.
+func (h *Hasher) NeedsRehash(hash string) bool {
+	return hashKind(hash) != h.kind
+}
+
+// hashKind names a hash's algorithm and costs, everything before its salt:
+// hashes of one kind cost one time to check.
+func hashKind(hash string) string {
+	if strings.HasPrefix(hash, "$argon2id$") {
+		if i := strings.LastIndexByte(hash, '$'); i > 0 {
+			if j := strings.LastIndexByte(hash[:i], '$'); j > 0 {
+				return hash[:j]
+			}
+		}
+		return hash
+	}
+	algorithm, rest, _ := strings.Cut(hash, "$")
+	switch algorithm {
+	case "pbkdf2_sha256", "pbkdf2_sha1": // iterations
+		cost, _, _ := strings.Cut(rest, "$")
+		return algorithm + "$" + cost
+	case "bcrypt", "bcrypt_sha256": // "$2b$12$…"
+		if len(rest) >= 7 {
+			return algorithm + "$" + rest[:7]
+		}
+	case "argon2": // "argon2id$v=19$m=…,t=…,p=…$salt$key"
+		if parts := strings.SplitN(rest, "$", 4); len(parts) == 4 {
+			return algorithm + "$" + strings.Join(parts[:3], "$")
+		}
+	}
+	return algorithm
 }
 
 // VerifyDummy does the work of a Verify against a hash nobody has, so that

@@ -151,6 +151,15 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 		failed.ObjectID, failed.OwnerID = u.ID, u.ID
 		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
 	}
+	// An imported Django hash (or one of older costs) is replaced at the
+	// first login that proves the password, as Django's own upgrade does,
+	// in the login's transaction.
+	var rehash string
+	if s.hasher.NeedsRehash(u.PasswordHash) {
+		if rehash, err = s.hasher.Hash(password); err != nil {
+			return nil, fmt.Errorf("rehash password of user %d: %w", u.ID, err)
+		}
+	}
 	ev := newEvent(ctx, healthcare.ActionLogin, "user", u.ID)
 	ev.ActorID = u.ID
 	var pair *healthcare.TokenPair
@@ -162,6 +171,11 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 		if pair, err = s.issuePair(ctx, tx, u, family); err != nil {
 			return err
 		}
+		if rehash != "" {
+			if _, err := tx.exec(ctx, rehashSQL, rehash, u.ID, u.PasswordHash); err != nil {
+				return fmt.Errorf("rehash password: %w", err)
+			}
+		}
 		if _, err := tx.exec(ctx, resetSQL, throttleKey); err != nil {
 			return fmt.Errorf("reset login count: %w", err)
 		}
@@ -169,6 +183,9 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 	})
 	return pair, err
 }
+
+// #nosec G101 -- SQL naming a column, not a credential.
+const rehashSQL = `UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`
 
 // loginThrottleKey is the counter of failed attempts a login counts
 // against: the account's, whichever of its names was typed, or for a name
@@ -231,19 +248,30 @@ func (s *AuthService) Refresh(ctx context.Context, refresh string) (*healthcare.
 		}
 		if family == "" {
 			stolen, err := findRefreshFamily(ctx, tx, refresh)
-			if err != nil {
+			switch {
+			case err != nil:
 				return err
-			} else if stolen == "" {
+			case stolen != "": // presented again after it was rotated: it leaked
+				refused = errRefreshReused
+				if err := revokeFamily(ctx, tx, stolen, now); err != nil {
+					return err
+				}
+				reuse := newEvent(ctx, healthcare.ActionTokenReuse, "user", claims.UserID)
+				reuse.ActorID, reuse.OwnerID, reuse.Outcome = claims.UserID, claims.UserID, healthcare.OutcomeDenied
+				return s.db.audit.insertTx(ctx, tx, reuse)
+			case !claims.Foreign:
 				refused = errTokenInvalid() // never issued here
 				return nil
 			}
-			refused = errRefreshReused
-			if err := revokeFamily(ctx, tx, stolen, now); err != nil {
+			// Issued by the Django design before the switch, with the same
+			// key: taken once into a family of ours and recorded as used,
+			// so that presenting it again is reuse.
+			if family, err = takeForeignRefreshToken(ctx, tx, refresh, claims, now); err != nil {
 				return err
+			} else if family == "" {
+				refused = errTokenInvalid() // a concurrent refresh took it
+				return nil
 			}
-			reuse := newEvent(ctx, healthcare.ActionTokenReuse, "user", claims.UserID)
-			reuse.ActorID, reuse.OwnerID, reuse.Outcome = claims.UserID, claims.UserID, healthcare.OutcomeDenied
-			return s.db.audit.insertTx(ctx, tx, reuse)
 		}
 		u, err := findUserByID(ctx, tx, claims.UserID)
 		if err != nil {

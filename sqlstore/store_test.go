@@ -49,6 +49,7 @@ type plainHasher struct{}
 func (plainHasher) Hash(p string) (string, error)    { return "plain:" + p, nil }
 func (plainHasher) Verify(h, p string) (bool, error) { return h == "plain:"+p, nil }
 func (plainHasher) VerifyDummy(string) error         { return nil }
+func (plainHasher) NeedsRehash(string) bool          { return false }
 
 type noPolicy struct{}
 

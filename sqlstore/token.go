@@ -69,3 +69,24 @@ func revokeFamily(ctx context.Context, tx handle, family string, now time.Time) 
 	}
 	return nil
 }
+
+// #nosec G101 -- SQL naming a column, not a credential.
+const insertForeignRefreshTokenSQL = `INSERT INTO refresh_tokens (token_hash, family, user_id, created_at, expires_at, revoked_at)
+VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT (token_hash) DO NOTHING RETURNING family`
+
+// takeForeignRefreshToken records a refresh token issued elsewhere (by the
+// Django design) as used, in a new family, and returns the family; "" if
+// a concurrent refresh recorded it first.
+func takeForeignRefreshToken(ctx context.Context, tx handle, token string, c healthcare.TokenClaims, now time.Time) (string, error) {
+	family, err := newFamily()
+	if err != nil {
+		return "", err
+	}
+	err = tx.queryRow(ctx, insertForeignRefreshTokenSQL, tokenHash(token), family, c.UserID, now, c.ExpiresAt.UTC()).Scan(&family)
+	if isNoRows(err) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("record foreign refresh token: %w", err)
+	}
+	return family, nil
+}
