@@ -2,7 +2,7 @@ package password
 
 import (
 	"crypto/pbkdf2"
-	"crypto/sha1"
+	"crypto/sha1" // #nosec G505 -- verifies pbkdf2_sha1 hashes a Django deployment stored; rehashed at first login
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
