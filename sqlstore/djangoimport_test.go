@@ -229,10 +229,10 @@ INSERT INTO auth_user VALUES (21, '', NULL, 0, 'eve2', '', 'eve@example.com', 0,
 INSERT INTO auth_user VALUES (22, '', NULL, 0, 'frank@example.com', '', 'f@example.com', 0, 1, '2026-01-01 00:00:00', '');
 INSERT INTO auth_user VALUES (23, '', NULL, 0, 'gina', '', 'frank@example.com', 0, 1, '2026-01-01 00:00:00', '');
 INSERT INTO auth_user VALUES (24, '', NULL, 0, 'Hal', '', 'hal1@example.com', 0, 1, '2026-01-01 00:00:00', '');
-INSERT INTO auth_user VALUES (25, '', NULL, 0, 'HAL', '', 'hal2@example.com', 0, 1, '2026-01-01 00:00:00', '` + strings.Repeat("y", 151) + `');
+INSERT INTO auth_user VALUES (25, '', NULL, 0, 'HAL', '', 'hal2@example.com', 0, 1, '2026-01-01 00:00:00', '`+strings.Repeat("y", 151)+`');
 INSERT INTO core_patient VALUES (30, 'Dup', 'One', 'dup@example.com', '1990-01-01', '', '2026-03-01 00:00:00', '2026-03-01 00:00:00', 3);
 INSERT INTO core_patient VALUES (31, 'Dup', 'Two', 'DUP@example.com', '1990-01-01', '', '2026-03-01 00:00:00', '2026-03-01 00:00:00', 3);
-INSERT INTO core_patient VALUES (32, '` + long + `', 'Long', 'long@example.com', '1990-01-01', '', '2026-03-01 00:00:00', '2026-03-01 00:00:00', 3);
+INSERT INTO core_patient VALUES (32, '`+long+`', 'Long', 'long@example.com', '1990-01-01', '', '2026-03-01 00:00:00', '2026-03-01 00:00:00', 3);
 INSERT INTO core_patientdoctormapping VALUES (40, '2026-04-01 00:00:00', 99, 4);
 INSERT INTO core_patientdoctormapping VALUES (41, '2026-04-01 00:00:00', 2, 98);
 `)
