@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -277,27 +276,4 @@ func (w *tableWriter) insertSQLite(ctx context.Context, table string, columns []
 		report(len(batch))
 	}
 	return ctx.Err()
-}
-
-// insertRowsSQL is an INSERT of n rows. Table and column names come from
-// this file's lists, never from input.
-func insertRowsSQL(table string, columns []string, n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
-	p := 1
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j := range columns {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("$" + strconv.Itoa(p))
-			p++
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
 }
