@@ -66,7 +66,15 @@ func BenchmarkImportDjango(b *testing.B) {
 				db := sqlstoretest.Open(b, sqlstoretest.URL(b, engine))
 				b.StartTimer()
 				start := time.Now()
-				r, err := db.ImportDjango(context.Background(), source, sqlstore.DjangoImportOptions{})
+				last := ""
+				r, err := db.ImportDjango(context.Background(), source, sqlstore.DjangoImportOptions{
+					Progress: func(table string, done, total int64) {
+						if table != last {
+							b.Logf("%s: %s starts", time.Since(start), table)
+							last = table
+						}
+					}})
+				b.Logf("%s: done", time.Since(start))
 				elapsed += time.Since(start)
 				if err != nil {
 					b.Fatal(err)

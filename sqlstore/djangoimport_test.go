@@ -284,11 +284,40 @@ func TestImportDjangoSkipInvalidAssignments(t *testing.T) {
 	})
 }
 
-// An import cancelled mid-copy leaves the target as it was.
+// schemaDump lists the target's tables, indexes and constraints as the
+// engine's catalog defines them.
+func schemaDump(t *testing.T, raw *sql.DB, engine string) []string {
+	t.Helper()
+	query := `SELECT name || ': ' || COALESCE(sql, '') FROM sqlite_master ORDER BY name`
+	if engine == "postgres" {
+		query = `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()
+UNION ALL SELECT c.conname || ': ' || pg_get_constraintdef(c.oid) FROM pg_constraint c
+JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema() ORDER BY 1`
+	}
+	rows, err := raw.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// An import cancelled mid-copy leaves the target as it was, indexes and
+// constraints included (a large first import into PostgreSQL builds them
+// after the copy), and a whole import leaves them as they were too.
 func TestImportDjangoInterrupted(t *testing.T) {
+	const patients = 12_000
 	var rows strings.Builder
 	rows.WriteString("INSERT INTO core_patient VALUES ")
-	for i := range 2500 {
+	for i := range patients {
 		if i > 0 {
 			rows.WriteString(", ")
 		}
@@ -301,6 +330,7 @@ func TestImportDjangoInterrupted(t *testing.T) {
 			url := sqlstoretest.URL(t, engine)
 			db := sqlstoretest.Open(t, url)
 			raw := sqlstoretest.Raw(t, url)
+			before := schemaDump(t, raw, engine)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var seen int64
@@ -318,10 +348,22 @@ func TestImportDjangoInterrupted(t *testing.T) {
 					t.Errorf("%s holds %d rows after an interrupted import", table, n)
 				}
 			}
+			if diff := cmp.Diff(before, schemaDump(t, raw, engine)); diff != "" {
+				t.Errorf("schema after an interrupted import mismatch (-before +after):\n%s", diff)
+			}
 			// And it runs again whole.
 			r := importDjango(t, db, src, sqlstore.DjangoImportOptions{})
-			if c := counts(r)["patients"]; c.New != 2503 {
+			if c := counts(r)["patients"]; c.New != patients+3 {
 				t.Errorf("patients = %+v", c)
+			}
+			if diff := cmp.Diff(before, schemaDump(t, raw, engine)); diff != "" {
+				t.Errorf("schema after an import mismatch (-before +after):\n%s", diff)
+			}
+			// The rebuilt constraints hold: one owner, one email.
+			if _, err := raw.Exec(`INSERT INTO patients (owner_id, first_name, last_name, email, email_key, dob, notes,
+search_key, version, created_at, updated_at) SELECT owner_id, first_name, last_name, email, email_key, dob, notes,
+search_key, version, created_at, updated_at FROM patients WHERE id = 100`); err == nil {
+				t.Error("a second patient with one owner's email was stored")
 			}
 		})
 	}

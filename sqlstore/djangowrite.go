@@ -108,8 +108,19 @@ func (imp *djangoImport) write(ctx context.Context) (err error) {
 		if s.table != "login_names" {
 			total = imp.count(s.table).New
 		}
+		var again []string
+		if w.pg && total >= bulkRows && imp.emptyHere(s.table) {
+			if again, err = pgDropIndexes(ctx, tx, s.table); err != nil {
+				return fmt.Errorf("import %s: %w", s.table, err)
+			}
+		}
 		if err := w.copy(ctx, s.table, s.columns, total, s.rows); err != nil {
 			return err
+		}
+		for _, stmt := range again {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("import %s: build indexes: %w", s.table, err)
+			}
 		}
 	}
 	h := handle{pool: imp.db.db, tx: tx}
@@ -127,6 +138,21 @@ func (imp *djangoImport) write(ctx context.Context) (err error) {
 		return fmt.Errorf("import: commit: %w", err)
 	}
 	return nil
+}
+
+// emptyHere reports whether table held no rows before the import.
+func (imp *djangoImport) emptyHere(table string) bool {
+	switch table {
+	case "users", "login_names":
+		return len(imp.tgt.users) == 0
+	case "doctors":
+		return len(imp.tgt.doctors) == 0
+	case "patients":
+		return len(imp.tgt.patients) == 0
+	case "assignments":
+		return len(imp.tgt.assignments) == 0
+	}
+	return false
 }
 
 // auditDetail is the import's event detail: the source's fingerprint and
