@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -45,6 +46,22 @@ func (imp *djangoImport) write(ctx context.Context) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
+	if imp.db.dialect == sqliteDialect {
+		// SQLite's default page cache is 2 MiB: an index of a million
+		// rows, filled in id order but keyed otherwise, would be read back
+		// from the file for nearly every row.
+		// The connection goes back to the pool with its own size after.
+		var size int64
+		if err := tx.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&size); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = `+strconv.FormatInt(size, 10))
+		}()
+	}
 	w := &tableWriter{conn: conn, tx: tx, pg: imp.db.dialect == postgresDialect, progress: imp.opt.Progress}
 	now := imp.now
 	var names [][]any
