@@ -348,7 +348,7 @@ func (imp *djangoImport) checkPatients(ctx context.Context) error {
 		for _, rule := range fieldRules(pat.Validate(today)) {
 			imp.conflicts.add("patients", p.ID, rule, "", false)
 		}
-		key := patientEmailKey(p.OwnerID, healthcare.Fold(p.Email))
+		key := imp.tgt.patientEmailKey(p.OwnerID, healthcare.Fold(p.Email))
 		if other, ok := imp.tgt.patientEmails[key]; ok {
 			imp.conflicts.pair("patients", other.id, p.ID, fmt.Sprintf(
 				"one owner (user %d) holds both, with emails equal once case is folded%s", p.OwnerID, other.hereNote("patient")))
@@ -400,10 +400,6 @@ func (imp *djangoImport) checkAssignments(ctx context.Context) error {
 		}
 		return nil
 	})
-}
-
-func patientEmailKey(owner int64, emailKey string) string {
-	return fmt.Sprintf("%d\x00%s", owner, emailKey)
 }
 
 // The rows as our domain types, with the defaults of a column the source

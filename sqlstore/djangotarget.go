@@ -13,14 +13,14 @@ import (
 // ones against the unique rules. Patients and assignments are kept as a
 // digest each: a second import of a million patients holds no copy of them.
 type target struct {
-	seed          maphash.Seed
+	seed, seed2   maphash.Seed
 	times         map[string]bool // per table: the source has its timestamps, so they are compared
 	users         map[int64]*tgtUser
 	names         map[string]loginNameOwner
 	doctors       map[int64]uint64
 	doctorEmails  map[string]idOwner
 	patients      map[int64]tgtPatient
-	patientEmails map[string]idOwner
+	patientEmails map[emailKey]idOwner
 	assignments   map[int64]uint64
 	pairs         map[[2]int64]int64 // patient, doctor → assignment
 }
@@ -49,6 +49,25 @@ func (o idOwner) hereNote(kind string) string {
 		return fmt.Sprintf(" (%s %d is here already)", kind, o.id)
 	}
 	return ""
+}
+
+// emailKey stands for an owner and a folded email: 128 bits of two keyed
+// hashes, so that a million of them make a map the garbage collector need
+// not scan, as it must scan a million string keys at every cycle. Two
+// different pairs share one with a chance of 2^-128.
+type emailKey [2]uint64
+
+func (t *target) patientEmailKey(owner int64, email string) emailKey {
+	var k emailKey
+	for i, seed := range []maphash.Seed{t.seed, t.seed2} {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		_, _ = h.WriteString(strconv.FormatInt(owner, 10))
+		_ = h.WriteByte(0)
+		_, _ = h.WriteString(email)
+		k[i] = h.Sum64()
+	}
+	return k
 }
 
 type tgtPatient struct {
@@ -130,10 +149,10 @@ const (
 // slips in meanwhile still meets the constraints when the copy commits.
 func (imp *djangoImport) loadTarget(ctx context.Context, times map[string]bool) error {
 	t := &target{
-		seed: maphash.MakeSeed(), times: times,
+		seed: maphash.MakeSeed(), seed2: maphash.MakeSeed(), times: times,
 		users: map[int64]*tgtUser{}, names: map[string]loginNameOwner{},
 		doctors: map[int64]uint64{}, doctorEmails: map[string]idOwner{},
-		patients: map[int64]tgtPatient{}, patientEmails: map[string]idOwner{},
+		patients: map[int64]tgtPatient{}, patientEmails: map[emailKey]idOwner{},
 		assignments: map[int64]uint64{}, pairs: map[[2]int64]int64{},
 	}
 	imp.tgt = t
@@ -186,7 +205,7 @@ func (imp *djangoImport) loadTarget(ctx context.Context, times map[string]bool) 
 				return err
 			}
 			t.patients[id] = tgtPatient{owner: owner, digest: t.patientDigest(owner, first, last, email, notes, dateOnly(dob), created, updated)}
-			t.patientEmails[patientEmailKey(owner, key)] = idOwner{id: id, here: true}
+			t.patientEmails[t.patientEmailKey(owner, key)] = idOwner{id: id, here: true}
 			return nil
 		}},
 		{"assignments", tgtAssignmentsSQL, func(row scanner) error {

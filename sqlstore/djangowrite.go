@@ -126,8 +126,8 @@ func (imp *djangoImport) write(ctx context.Context) (err error) {
 			total = imp.count(s.table).New
 		}
 		var again []string
-		if w.pg && total >= bulkRows && imp.emptyHere(s.table) {
-			if again, err = pgDropIndexes(ctx, tx, s.table); err != nil {
+		if total >= bulkRows && imp.emptyHere(s.table) {
+			if again, err = imp.db.dialect.dropIndexes(ctx, tx, s.table); err != nil {
 				return fmt.Errorf("import %s: %w", s.table, err)
 			}
 		}
