@@ -368,3 +368,54 @@ search_key, version, created_at, updated_at FROM patients WHERE id = 100`); err 
 		})
 	}
 }
+
+// Tables are found by their columns whatever the models are called; when
+// two tables fit, the error names the flag, and the flag settles it.
+func TestImportDjangoDiscovery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "custom.sqlite3")
+	raw := sqlstoretest.Raw(t, "sqlite://"+path)
+	_, err := raw.Exec(`
+CREATE TABLE accounts_user (id integer PRIMARY KEY, password text NOT NULL, username text NOT NULL, email text NOT NULL,
+  is_active bool NOT NULL);
+CREATE TABLE clinic_record (id integer PRIMARY KEY, owner_id integer NOT NULL, first_name text NOT NULL,
+  last_name text NOT NULL, email text NOT NULL, dob date NOT NULL, notes text NOT NULL);
+CREATE TABLE clinic_physician (id integer PRIMARY KEY, first_name text, last_name text, email text, specialization text);
+CREATE TABLE old_physician (id integer PRIMARY KEY, first_name text, last_name text, email text, specialization text);
+CREATE TABLE clinic_link (id integer PRIMARY KEY, patient_id integer NOT NULL, doctor_id integer NOT NULL);
+INSERT INTO accounts_user VALUES (1, '!', 'ann', 'ann@example.com', 1);
+INSERT INTO clinic_record VALUES (2, 1, 'Jon', 'Doe', 'jon@example.com', '1990-01-01', '');
+INSERT INTO clinic_physician VALUES (3, 'Al', 'Smith', 'al@clinic.com', 'Cardiology');
+INSERT INTO clinic_link VALUES (4, 2, 3);`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "sqlite://" + path
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		_, err := db.ImportDjango(context.Background(), src, sqlstore.DjangoImportOptions{DryRun: true})
+		if err == nil || !strings.Contains(err.Error(), "clinic_physician, old_physician") || !strings.Contains(err.Error(), "--doctors-table") {
+			t.Fatalf("two doctor tables: %v, want an error naming both and the flag", err)
+		}
+		var found sqlstore.DjangoTables
+		r := importDjango(t, db, src, sqlstore.DjangoImportOptions{Tables: sqlstore.DjangoTables{Doctors: "clinic_physician"},
+			Found: func(_ string, tables sqlstore.DjangoTables) { found = tables }})
+		want := sqlstore.DjangoTables{Users: "accounts_user", Patients: "clinic_record", Doctors: "clinic_physician",
+			Assignments: "clinic_link", PatientOwner: "owner_id"}
+		if diff := cmp.Diff(want, found); diff != "" {
+			t.Errorf("found tables mismatch (-want +got):\n%s", diff)
+		}
+		for _, c := range r.Counts {
+			if c.New != 1 {
+				t.Errorf("%s = %+v, want one new row", c.Table, c)
+			}
+		}
+		// Columns the source lacks take their defaults: the import's time.
+		p, err := sqlstore.NewPatientService(db).FindPatientByID(as(1), 2)
+		if err != nil || p.CreatedAt.IsZero() || !p.UpdatedAt.Equal(p.CreatedAt) {
+			t.Errorf("patient 2 = %+v, %v", p, err)
+		}
+		if _, err := db.ImportDjango(context.Background(), src, sqlstore.DjangoImportOptions{
+			Tables: sqlstore.DjangoTables{Doctors: "nope"}}); err == nil || !strings.Contains(err.Error(), `doctors table "nope"`) {
+			t.Errorf("a missing named table: %v", err)
+		}
+	})
+}
