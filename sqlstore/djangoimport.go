@@ -324,7 +324,17 @@ func (imp *djangoImport) checkDoctors(ctx context.Context) error {
 
 func (imp *djangoImport) checkPatients(ctx context.Context) error {
 	c := imp.count("patients")
-	imp.patientOwner = make(map[int64]int64, len(imp.tgt.patients))
+	// Sized once: growing a map of a million entries rehashes it twenty times.
+	var n int
+	if err := imp.src.tx.QueryRowContext(ctx, imp.q.countPatients).Scan(&n); err != nil {
+		return fmt.Errorf("count source patients: %w", err)
+	}
+	imp.patientOwner = make(map[int64]int64, len(imp.tgt.patients)+n)
+	emails := make(map[emailKey]idOwner, len(imp.tgt.patientEmails)+n)
+	for k, v := range imp.tgt.patientEmails {
+		emails[k] = v
+	}
+	imp.tgt.patientEmails = emails
 	for id, t := range imp.tgt.patients {
 		imp.patientOwner[id] = t.owner
 	}

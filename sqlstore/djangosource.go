@@ -333,7 +333,7 @@ type (
 )
 
 // djangoQueries are the SELECTs of the four tables found, in id order.
-type djangoQueries struct{ users, patients, doctors, assignments string }
+type djangoQueries struct{ users, patients, doctors, assignments, countPatients string }
 
 func (sc *schema) queries(t DjangoTables) djangoQueries {
 	q := func(table string, cols ...string) string {
@@ -347,7 +347,8 @@ func (sc *schema) queries(t DjangoTables) djangoQueries {
 			sc.column(p, "created_at", "NULL"), sc.column(p, "updated_at", "NULL")),
 		doctors: q(d, "id", "first_name", "last_name", "email", "specialization",
 			sc.column(d, "created_at", "NULL"), sc.column(d, "updated_at", "NULL")),
-		assignments: q(a, "id", "patient_id", "doctor_id", sc.column(a, "created_at", "NULL")),
+		assignments:   q(a, "id", "patient_id", "doctor_id", sc.column(a, "created_at", "NULL")),
+		countPatients: "SELECT count(*) FROM " + quoteIdent(p),
 	}
 }
 
