@@ -369,7 +369,7 @@ func (imp *djangoImport) checkPatients(ctx context.Context) error {
 	})
 }
 
-const skipAssignmentsFlag = "--skip-invalid-assignments"
+const skipAssignmentsFlag = "--skip-invalid-assignments" // #nosec G101 -- a flag's name, not a credential
 
 func (imp *djangoImport) checkAssignments(ctx context.Context) error {
 	c := imp.count("assignments")
