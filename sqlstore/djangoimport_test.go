@@ -192,8 +192,12 @@ is_staff, date_joined, password_changed_at, credentials_version FROM users WHERE
 				t.Errorf("audit detail = %q", detail)
 			}
 
-			// Again: nothing new, nothing changed.
+			// Again: nothing new, nothing changed, not even the audit trail.
+			events := rowCount(t, raw, "audit_events")
 			again := importDjango(t, db, src, sqlstore.DjangoImportOptions{})
+			if again.Written || rowCount(t, raw, "audit_events") != events {
+				t.Errorf("a second import with nothing new wrote")
+			}
 			for _, c := range again.Counts {
 				if c.New != 0 || c.Changed != 0 || c.Unchanged != c.Source {
 					t.Errorf("second import %s = %+v", c.Table, c)

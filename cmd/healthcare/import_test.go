@@ -175,6 +175,9 @@ func TestImportFromDjango(t *testing.T) {
 			}
 
 			out = mustRunCommand(t, env, "import", "django", source)
+			if !strings.Contains(out, "nothing new: nothing written") {
+				t.Errorf("second import output:\n%s", out)
+			}
 			for _, table := range []string{"users:", "patients:", "doctors:", "assignments:"} {
 				if !strings.Contains(out, table) || !strings.Contains(out, "3 in the source: 0 new, 3 here already, 0 changed") {
 					t.Errorf("second import output:\n%s", out)
