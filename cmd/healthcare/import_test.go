@@ -238,3 +238,17 @@ VALUES ('', 'Blank', 'blank.imp@example.com', '1990-01-01', '', now(), now(), %d
 		}
 	}
 }
+
+// On a terminal, each table's progress rewrites one line, ended when the
+// table is done.
+func TestImportProgressLine(t *testing.T) {
+	var b bytes.Buffer
+	p := progressLine(&b)
+	p("patients", 1000, 3000)
+	p("patients", 2000, 3000) // within 100 ms of the last: not drawn
+	p("patients", 3000, 3000)
+	p("assignments", 5, 5)
+	if want := "\rpatients: 1000/3000\rpatients: 3000/3000\n\rassignments: 5/5\n"; b.String() != want {
+		t.Errorf("progress = %q, want %q", b.String(), want)
+	}
+}
