@@ -150,7 +150,7 @@ func (a *auditor) insertTx(ctx context.Context, tx handle, events ...*healthcare
 }
 
 const insertAuditSQL = `INSERT INTO audit_events (at, actor_id, action, object_type, object_id, patient_id,
-patient_ids, owner_id, outcome, client_addr, request_id, subject_hash) VALUES `
+patient_ids, owner_id, outcome, client_addr, request_id, subject_hash, detail) VALUES `
 
 func (a *auditor) insert(ctx context.Context, tx handle, events []*healthcare.AuditEvent) error {
 	for len(events) > 0 {
@@ -167,7 +167,7 @@ func (a *auditor) insert(ctx context.Context, tx handle, events []*healthcare.Au
 				q.arg(ev.At), q.arg(nullID(ev.ActorID)), q.arg(ev.Action), q.arg(ev.ObjectType),
 				q.arg(nullID(ev.ObjectID)), q.arg(nullID(ev.PatientID)), q.arg(joinIDs(ev.PatientIDs)),
 				q.arg(nullID(ev.OwnerID)), q.arg(ev.Outcome), q.arg(ev.ClientAddr), q.arg(ev.RequestID),
-				q.arg(ev.SubjectHash),
+				q.arg(ev.SubjectHash), q.arg(ev.Detail),
 			}, ", ") + ")")
 		}
 		if _, err := tx.exec(ctx, q.String(), q.args...); err != nil {

@@ -1,6 +1,6 @@
 // Command healthcare serves the healthcare API and runs its maintenance
 // commands (cli.go lists them): serve, the default, migrate, check,
-// createsuperuser, audit export, probe and version.
+// createsuperuser, audit export, import django, probe and version.
 package main
 
 import (
