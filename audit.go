@@ -57,6 +57,8 @@ type AuditEvent struct {
 	// SubjectHash is a keyed hash of a login name that matched no account,
 	// to correlate failed logins without storing the name.
 	SubjectHash string
+	// Reason is what a staff member typed to open a patient record.
+	Reason string
 }
 
 // AuditFilter selects a page of events.
@@ -64,6 +66,8 @@ type AuditFilter struct {
 	ListOptions
 	PatientID int64
 	Action    string
+	ActorID   int64  // 0: any
+	Outcome   string // "": any
 	Since     *time.Time
 	Until     *time.Time
 }
