@@ -89,7 +89,7 @@ func (s *SessionService) Session(ctx context.Context, id string) (*healthcare.Us
 	}
 	hash := tokenHash(id)
 	var (
-		userID, version    int64
+		userID, version   int64
 		created, lastSeen time.Time
 	)
 	err := s.db.pool().queryRow(ctx, findSessionSQL, hash).Scan(&userID, &version, &created, &lastSeen)

@@ -353,4 +353,3 @@ func (s *StaffService) Dashboard(ctx context.Context) (*healthcare.Dashboard, er
 	d.AuditLag, d.AuditQueued = s.db.audit.lag(), len(s.db.audit.queue)
 	return &d, nil
 }
-
