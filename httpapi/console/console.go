@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
-	"time"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -113,6 +112,3 @@ func (c *console) addRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/audit/export.csv", c.staff(c.handleAuditExport(csvFormat)))
 	mux.Handle("GET /admin/audit/export.jsonl", c.staff(c.handleAuditExport(jsonLinesFormat)))
 }
-
-// now is when a page says it was drawn; the store keeps the real clock.
-var now = time.Now
