@@ -190,7 +190,9 @@ func TestParseConfig(t *testing.T) {
 		{
 			"console",
 			map[string]string{"CONSOLE_IDLE_TIMEOUT": "5m", "CONSOLE_SESSION_LIFETIME": "1h", "CONSOLE_SECURE_COOKIES": "true"},
-			func(c *config) { c.Console = consoleConfig{Idle: 5 * time.Minute, Lifetime: time.Hour, SecureCookies: true} },
+			func(c *config) {
+				c.Console = consoleConfig{Idle: 5 * time.Minute, Lifetime: time.Hour, SecureCookies: true}
+			},
 		},
 		{
 			"logging and pool",
