@@ -64,6 +64,9 @@ func parseAuditQuery(v url.Values) (auditQuery, healthcare.AuditFilter, healthca
 		}
 		t, err := time.Parse(formTime, s)
 		if err != nil {
+			t, err = time.Parse(formTime+":05", s) // with seconds, as some browsers send
+		}
+		if err != nil {
 			errs.Add(name, "Enter a date and time as YYYY-MM-DDThh:mm (UTC).")
 			return nil
 		}

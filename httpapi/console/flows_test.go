@@ -204,7 +204,7 @@ func TestAuditTrail(t *testing.T) {
 			t.Error("action filter lets another action through")
 		}
 		since := time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04")
-		csv := b.get("/admin/audit/export.csv?action=console.sign_in&since=" + since)
+		csv := b.get("/admin/audit/export.csv?action=console.sign_in&since=" + since + ":00")
 		wantStatus(t, "CSV", csv, http.StatusOK)
 		if ct := csv.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 			t.Errorf("CSV Content-Type = %q", ct)
