@@ -157,3 +157,47 @@ func TestConsoleSessionEnds(t *testing.T) {
 		})
 	}
 }
+
+func TestDeleteExpiredConsoleRows(t *testing.T) {
+	for _, engine := range sqlstoretest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			url := sqlstoretest.URL(t, engine)
+			c := newConsole(t, sqlstoretest.Open(t, url))
+			c.auth.LoginLimit = healthcare.Limit{Requests: 1, Window: time.Minute}
+			ctx := context.Background()
+			if _, err := c.sessions.SignIn(ctx, "root", "pw"); err != nil {
+				t.Fatal(err)
+			}
+			_, _ = c.auth.Login(ctx, "ann", "nope")
+			if _, err := c.auth.Login(ctx, "ann", "nope"); healthcare.ErrorCode(err) != healthcare.ETHROTTLED {
+				t.Fatalf("second failed login = %v, want throttled", err)
+			}
+			raw := sqlstoretest.Raw(t, url)
+			count := func(table string) int {
+				var n int
+				if err := raw.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if count("console_sessions") != 1 || count("throttle_refusals") != 1 {
+				t.Fatalf("before the sweep: %d sessions, %d refusal counts; want 1 each", count("console_sessions"), count("throttle_refusals"))
+			}
+			c.clock = c.clock.Add(23 * time.Hour)
+			if err := c.db.DeleteExpired(ctx, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if count("console_sessions") != 1 || count("throttle_refusals") != 1 {
+				t.Errorf("a day later, rows that could still matter are gone")
+			}
+			c.clock = c.clock.Add(26 * time.Hour)
+			if err := c.db.DeleteExpired(ctx, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if n, m := count("console_sessions"), count("throttle_refusals"); n != 0 || m != 0 {
+				t.Errorf("after the sweep: %d sessions, %d refusal counts; want none", n, m)
+			}
+		})
+	}
+}
