@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -54,13 +55,28 @@ func TestSignInStaffOnly(t *testing.T) {
 }
 
 func TestSecureCookies(t *testing.T) {
+	want := []string{"__Host-console_login=", "Path=/;", "Secure", "HttpOnly", "SameSite=Strict"}
 	forEachEngineWith(t, console.Config{SecureCookies: true}, func(t *testing.T, e *env) {
-		b := e.browser()
-		p := b.get("/admin/login")
-		c := p.Header.Get("Set-Cookie")
-		for _, attr := range []string{"__Host-console_login=", "Path=/;", "Secure", "HttpOnly", "SameSite=Strict"} {
+		c := e.browser().get("/admin/login").Header.Get("Set-Cookie")
+		for _, attr := range want {
 			if !strings.Contains(c, attr) {
-				t.Errorf("cookie %q lacks %s", c, attr)
+				t.Errorf("behind a TLS proxy: cookie %q lacks %s", c, attr)
+			}
+		}
+	})
+	// Served over TLS, whatever the setting.
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ts := httptest.NewTLSServer(e.srv.Config.Handler)
+		defer ts.Close()
+		resp, err := ts.Client().Get(ts.URL + "/admin/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		c := resp.Header.Get("Set-Cookie")
+		for _, attr := range want {
+			if !strings.Contains(c, attr) {
+				t.Errorf("over TLS: cookie %q lacks %s", c, attr)
 			}
 		}
 	})
