@@ -29,7 +29,20 @@ type Config struct {
 	SecureCookies bool
 	// Unavailable tells a database outage from a bug; nil: none is.
 	Unavailable func(error) bool
+	// Metrics counts sign-ins with the API's logins; nil counts nothing.
+	Metrics Metrics
 }
+
+// Metrics counts what the console's sign-in does, as the API's login does.
+type Metrics interface {
+	Login(ok bool)
+	Throttled(scope string)
+}
+
+type nopMetrics struct{}
+
+func (nopMetrics) Login(bool)       {}
+func (nopMetrics) Throttled(string) {}
 
 // Services are what the console calls.
 type Services struct {
@@ -49,6 +62,9 @@ const maxForm = 64 << 10
 
 // NewHandler returns the console's handler, for every path under /admin/.
 func NewHandler(logger *slog.Logger, cfg Config, svc Services) http.Handler {
+	if cfg.Metrics == nil {
+		cfg.Metrics = nopMetrics{}
+	}
 	c := &console{logger: logger, cfg: cfg, svc: svc, pages: parsePages()}
 	mux := http.NewServeMux()
 	c.addRoutes(mux)

@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -170,22 +172,42 @@ func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	p := page{Title: "Sign in", CSRF: c.cookie(r, loginCookie), Data: loginData{Username: username}}
 	// The API's limit per client address, on the same counter.
 	key := "auth:addr:" + healthcare.RequestInfoFromContext(r.Context()).ClientAddr
-	err := c.svc.Throttle.Hit(r.Context(), key, c.cfg.AuthLimit)
-	if err == nil {
-		var id string
-		if id, err = c.svc.Sessions.SignIn(r.Context(), username, password); err == nil {
-			c.setCookie(w, r, loginCookie, "", -1)
-			c.setCookie(w, r, sessionCookie, id, 0)
-			http.Redirect(w, r, "/admin/", http.StatusSeeOther)
-			return nil
+	if err := c.svc.Throttle.Hit(r.Context(), key, c.cfg.AuthLimit); err != nil {
+		if healthcare.ErrorCode(err) == healthcare.ETHROTTLED {
+			c.cfg.Metrics.Throttled("auth")
 		}
+		return c.signInRefused(w, r, p, err)
 	}
+	id, err := c.svc.Sessions.SignIn(r.Context(), username, password)
+	if err != nil {
+		switch healthcare.ErrorCode(err) {
+		case healthcare.ENOACTIVEACCOUNT:
+			c.cfg.Metrics.Login(false)
+		case healthcare.ETHROTTLED:
+			c.cfg.Metrics.Login(false)
+			c.cfg.Metrics.Throttled("login")
+		}
+		return c.signInRefused(w, r, p, err)
+	}
+	c.cfg.Metrics.Login(true)
+	c.setCookie(w, r, loginCookie, "", -1)
+	c.setCookie(w, r, sessionCookie, id, 0)
+	http.Redirect(w, r, "/admin/", http.StatusSeeOther)
+	return nil
+}
+
+// signInRefused shows the sign-in form again with why, or the error page.
+func (c *console) signInRefused(w http.ResponseWriter, r *http.Request, p page, err error) error {
 	switch healthcare.ErrorCode(err) {
 	case healthcare.ENOACTIVEACCOUNT:
 		p.Error = healthcare.MsgConsoleSignIn
 		c.render(w, r, http.StatusOK, "login", p)
 		return nil
 	case healthcare.ETHROTTLED:
+		var he *healthcare.Error
+		if errors.As(err, &he) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(he.RetryAfter.Seconds())))
+		}
 		p.Error = healthcare.ErrorMessage(err)
 		c.render(w, r, http.StatusTooManyRequests, "login", p)
 		return nil

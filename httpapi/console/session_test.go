@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,29 +57,35 @@ func TestSignInStaffOnly(t *testing.T) {
 
 func TestSecureCookies(t *testing.T) {
 	want := []string{"__Host-console_login=", "Path=/;", "Secure", "HttpOnly", "SameSite=Strict"}
-	forEachEngineWith(t, console.Config{SecureCookies: true}, func(t *testing.T, e *env) {
-		c := e.browser().get("/admin/login").Header.Get("Set-Cookie")
-		for _, attr := range want {
-			if !strings.Contains(c, attr) {
-				t.Errorf("behind a TLS proxy: cookie %q lacks %s", c, attr)
+	// Subtests of their own: a SQLite file path may not hold the "#" of a
+	// repeated subtest name.
+	t.Run("proxy", func(t *testing.T) {
+		forEachEngineWith(t, console.Config{SecureCookies: true}, func(t *testing.T, e *env) {
+			c := e.browser().get("/admin/login").Header.Get("Set-Cookie")
+			for _, attr := range want {
+				if !strings.Contains(c, attr) {
+					t.Errorf("behind a TLS proxy: cookie %q lacks %s", c, attr)
+				}
 			}
-		}
+		})
 	})
 	// Served over TLS, whatever the setting.
-	forEachEngine(t, func(t *testing.T, e *env) {
-		ts := httptest.NewTLSServer(e.srv.Config.Handler)
-		defer ts.Close()
-		resp, err := ts.Client().Get(ts.URL + "/admin/login")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		c := resp.Header.Get("Set-Cookie")
-		for _, attr := range want {
-			if !strings.Contains(c, attr) {
-				t.Errorf("over TLS: cookie %q lacks %s", c, attr)
+	t.Run("tls", func(t *testing.T) {
+		forEachEngine(t, func(t *testing.T, e *env) {
+			ts := httptest.NewTLSServer(e.srv.Config.Handler)
+			defer ts.Close()
+			resp, err := ts.Client().Get(ts.URL + "/admin/login")
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
+			resp.Body.Close()
+			c := resp.Header.Get("Set-Cookie")
+			for _, attr := range want {
+				if !strings.Contains(c, attr) {
+					t.Errorf("over TLS: cookie %q lacks %s", c, attr)
+				}
+			}
+		})
 	})
 }
 
@@ -137,13 +144,46 @@ func TestSessionExpires(t *testing.T) {
 	})
 }
 
+// countingMetrics counts what the console reports, across engines.
+type countingMetrics struct {
+	mu                       sync.Mutex
+	ok, failed, throttledTry int
+}
+
+func (m *countingMetrics) Login(ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if ok {
+		m.ok++
+	} else {
+		m.failed++
+	}
+}
+
+func (m *countingMetrics) Throttled(string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.throttledTry++
+}
+
 func TestSignInThrottled(t *testing.T) {
-	forEachEngineWith(t, console.Config{AuthLimit: healthcare.Limit{Requests: 2, Window: time.Minute}}, func(t *testing.T, e *env) {
+	m := &countingMetrics{}
+	t.Cleanup(func() {
+		// Per engine: two failed sign-ins, then one refused by the limit.
+		if m.ok != 0 || m.failed != 4 || m.throttledTry != 2 {
+			t.Errorf("metrics: %d ok, %d failed, %d throttled; want 0, 4, 2", m.ok, m.failed, m.throttledTry)
+		}
+	})
+	cfg := console.Config{AuthLimit: healthcare.Limit{Requests: 2, Window: time.Minute}, Metrics: m}
+	forEachEngineWith(t, cfg, func(t *testing.T, e *env) {
 		b := e.browser()
 		b.signIn("root", "wrong")
 		b.signIn("root", "wrong")
 		p := b.signIn("root", rootPassword)
 		wantStatus(t, "third sign-in from one address", p, http.StatusTooManyRequests)
 		wantBody(t, "throttled", p, "Request was throttled")
+		if p.Header.Get("Retry-After") == "" {
+			t.Error("throttled sign-in has no Retry-After")
+		}
 	})
 }
