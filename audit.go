@@ -67,6 +67,9 @@ type AuditFilter struct {
 	PatientID int64
 	Action    string
 	ActorID   int64  // 0: any
+	// Involving selects the events an account made or that concern it or
+	// its patients; 0: any.
+	Involving int64
 	Outcome   string // "": any
 	Since     *time.Time
 	Until     *time.Time

@@ -72,6 +72,9 @@ func filterEvents(q *query, f healthcare.AuditFilter) {
 	if f.ActorID != 0 {
 		q.where("actor_id = %s", f.ActorID)
 	}
+	if f.Involving != 0 {
+		q.sql.WriteString(" AND (actor_id = " + q.arg(f.Involving) + " OR owner_id = " + q.arg(f.Involving) + ")")
+	}
 	if f.Outcome != "" {
 		q.where("outcome = %s", f.Outcome)
 	}

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -202,6 +203,43 @@ func TestDashboardAndExport(t *testing.T) {
 			func(ev *healthcare.AuditEvent) error { actions = append(actions, ev.Action); return nil })
 		if err != nil || len(actions) != 2 {
 			t.Fatalf("ExportEvents = %v, %v; want the 2 failed logins", actions, err)
+		}
+	})
+}
+
+func TestAuditFilters(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		c := newConsole(t, db)
+		ctx := context.Background()
+		_, _ = c.sessions.SignIn(ctx, "root", "nope")
+		if _, err := c.sessions.SignIn(ctx, "root", "pw"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.staff.SetUserActive(c.rootCtx, c.ann, false); err != nil {
+			t.Fatal(err)
+		}
+		audit := sqlstore.NewAuditService(db)
+		for _, tc := range []struct {
+			name string
+			f    healthcare.AuditFilter
+			want []string
+		}{
+			{"outcome", healthcare.AuditFilter{Outcome: healthcare.OutcomeDenied}, []string{healthcare.ActionConsoleSignInFailed}},
+			{"actor", healthcare.AuditFilter{ActorID: c.root}, []string{healthcare.ActionUserDeactivate, healthcare.ActionConsoleSignIn, healthcare.ActionRegister}},
+			{"involving", healthcare.AuditFilter{Involving: c.ann}, []string{healthcare.ActionUserDeactivate, healthcare.ActionRegister}},
+		} {
+			tc.f.ListOptions = healthcare.ListOptions{Page: 1, PageSize: 10}
+			events, _, err := audit.FindEvents(c.rootCtx, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, ev := range events {
+				got = append(got, ev.Action)
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("%s: FindEvents = %v, want %v", tc.name, got, tc.want)
+			}
 		}
 	})
 }

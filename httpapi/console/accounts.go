@@ -104,7 +104,7 @@ func (c *console) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	events, _, err := c.svc.Audit.FindEvents(r.Context(), healthcare.AuditFilter{
-		ListOptions: healthcare.ListOptions{Page: 1, PageSize: 20}, ActorID: id})
+		ListOptions: healthcare.ListOptions{Page: 1, PageSize: 20}, Involving: id})
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,8 @@ func TestAccounts(t *testing.T) {
 		accountPath := "/admin/accounts/" + idOf(e.ann)
 		p := b.post(accountPath, accountPath+"/active", url.Values{"active": {"no"}})
 		wantStatus(t, "deactivate", p, http.StatusSeeOther)
-		wantBody(t, "account page", b.get(p.Header.Get("Location")), "The account is deactivated", "Reactivate")
+		wantBody(t, "account page", b.get(p.Header.Get("Location")), "The account is deactivated", "Reactivate",
+			`<a href="/admin/audit/?action=user.deactivate">user.deactivate</a>`)
 		me := b.api(http.MethodGet, "/api/auth/me/", pair.Access)
 		wantStatus(t, "API after", me, http.StatusUnauthorized)
 		wantBody(t, "API after", me, "user_inactive")
