@@ -66,7 +66,7 @@ type AuditFilter struct {
 	ListOptions
 	PatientID int64
 	Action    string
-	ActorID   int64  // 0: any
+	ActorID   int64 // 0: any
 	// Involving selects the events an account made or that concern it or
 	// its patients; 0: any.
 	Involving int64
