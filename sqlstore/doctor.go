@@ -134,6 +134,9 @@ func (s *DoctorService) UpdateDoctor(ctx context.Context, id int64, upd healthca
 		if d, err = findDoctor(ctx, tx, id, s.db.dialect.forUpdate); err != nil {
 			return err
 		}
+		if upd.IfUpdatedAt != nil && !d.UpdatedAt.Equal(*upd.IfUpdatedAt) {
+			return errPrecondition()
+		}
 		if err := upd.Problems.Err(); err != nil {
 			return err
 		}

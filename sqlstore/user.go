@@ -12,13 +12,14 @@ import (
 const userColumns = `id, username, email, first_name, last_name, is_active, is_staff, date_joined, password_hash,
 password_changed_at, credentials_version`
 
-func scanUser(row scanner) (*healthcare.User, error) {
+func scanUser(row scanner, extra ...any) (*healthcare.User, error) {
 	var (
 		u       healthcare.User
 		changed sql.NullTime
 	)
-	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsActive, &u.IsStaff, &u.DateJoined,
-		&u.PasswordHash, &changed, &u.CredentialsVersion)
+	dest := append([]any{&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsActive, &u.IsStaff, &u.DateJoined,
+		&u.PasswordHash, &changed, &u.CredentialsVersion}, extra...)
+	err := row.Scan(dest...)
 	if err != nil {
 		return nil, err
 	}

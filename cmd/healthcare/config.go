@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/clinicapi/healthcare"
+	"github.com/clinicapi/healthcare/sqlstore"
 )
 
 // config is everything the service reads from its environment.
@@ -53,6 +54,16 @@ type config struct {
 	MetricsAddr        string
 	Pprof              bool
 	HTTP               httpLimits
+	Console            consoleConfig
+}
+
+// consoleConfig is the staff console's: when its sessions end, and
+// whether its cookies are Secure on a plain connection (behind a proxy
+// that terminates TLS).
+type consoleConfig struct {
+	Idle          time.Duration
+	Lifetime      time.Duration
+	SecureCookies bool
 }
 
 // httpLimits bound what one connection may cost the server.
@@ -145,6 +156,11 @@ func parseConfig(getenv func(string) string) (*config, error) {
 			IdleTimeout:       e.duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
 			MaxHeaderBytes:    e.int("HTTP_MAX_HEADER_BYTES", 64<<10),
 		},
+		Console: consoleConfig{
+			Idle:          e.duration("CONSOLE_IDLE_TIMEOUT", 15*time.Minute),
+			Lifetime:      e.duration("CONSOLE_SESSION_LIFETIME", 8*time.Hour),
+			SecureCookies: e.bool("CONSOLE_SECURE_COOKIES", false),
+		},
 	}
 	c.SecretKey, c.SecretKeySource = []byte(getenv("JWT_SIGNING_KEY")), "JWT_SIGNING_KEY"
 	if len(c.SecretKey) == 0 {
@@ -164,6 +180,10 @@ func (c *config) check() error {
 	switch {
 	case c.RefreshLifetime < c.AccessLifetime:
 		return fmt.Errorf("REFRESH_TOKEN_LIFETIME: %v is shorter than ACCESS_TOKEN_LIFETIME (%v); a session would end before its first access token", c.RefreshLifetime, c.AccessLifetime)
+	case c.Console.Lifetime > sqlstore.MaxSessionLifetime:
+		return fmt.Errorf("CONSOLE_SESSION_LIFETIME: %v is longer than the %v a console session may last", c.Console.Lifetime, sqlstore.MaxSessionLifetime)
+	case c.Console.Idle > c.Console.Lifetime:
+		return fmt.Errorf("CONSOLE_IDLE_TIMEOUT: %v is longer than CONSOLE_SESSION_LIFETIME (%v)", c.Console.Idle, c.Console.Lifetime)
 	case c.Pprof && c.MetricsAddr == "":
 		// Never on the API port: profiles show the program's internals.
 		return errors.New("PPROF: needs METRICS_ADDR, the only listener it is served on")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clinicapi/healthcare/httpapi"
+	"github.com/clinicapi/healthcare/httpapi/console"
 	"github.com/clinicapi/healthcare/jwt"
 	"github.com/clinicapi/healthcare/metrics"
 	"github.com/clinicapi/healthcare/password"
@@ -145,6 +146,18 @@ func newAPIHandler(cfg *config, logger *slog.Logger, db *sqlstore.DB, m *metrics
 	if err != nil {
 		return nil, err
 	}
+	sessions := sqlstore.NewSessionService(auth)
+	sessions.Idle, sessions.Lifetime = cfg.Console.Idle, cfg.Console.Lifetime
+	adminConsole := console.NewHandler(logger, console.Config{
+		AuthLimit: cfg.AuthLimit, SecureCookies: cfg.Console.SecureCookies, Unavailable: sqlstore.IsUnavailable,
+		Metrics: m,
+	}, console.Services{
+		Sessions: sessions,
+		Staff:    sqlstore.NewStaffService(auth),
+		Doctors:  sqlstore.NewDoctorService(db),
+		Audit:    sqlstore.NewAuditService(db),
+		Throttle: sqlstore.NewThrottle(db),
+	})
 	return httpapi.NewHandler(logger, httpapi.Config{
 		AllowedHosts: cfg.AllowedHosts, TrustedProxies: cfg.TrustedProxies,
 		AuthLimit: cfg.AuthLimit, DoctorWriteLimit: cfg.DoctorLimit,
@@ -159,6 +172,7 @@ func newAPIHandler(cfg *config, logger *slog.Logger, db *sqlstore.DB, m *metrics
 		Throttle:    sqlstore.NewThrottle(db),
 		Ready:       ready,
 		Metrics:     m,
+		Console:     adminConsole,
 	}), nil
 }
 
