@@ -160,8 +160,15 @@ func (g *gen) newUser() int {
 	return u
 }
 
+// spareUser numbers an account that is not kept (its registration may
+// succeed on one design only), never twice in a run.
+func (g *gen) spareUser() int {
+	g.nextUser++
+	return g.nextUser + 100000
+}
+
 func (g *gen) register() {
-	u := g.nextUser + 1000
+	u := g.spareUser()
 	fields := []field{{"username", g.username(u)}, {"email", g.userEmail(u)}, {"password", password(u)}}
 	switch g.pick(8) {
 	case 0:
@@ -190,7 +197,7 @@ var badEmails = []any{"not-an-email", "a@b", "", nil, 5, "a@b..com", strings.Rep
 var badPasswords = []any{"short", "12345678", "password", "passw0rd", "Kx7!", "987654321012", "qwertyuiop"}
 
 func (g *gen) passwordRules() {
-	u := g.nextUser + 2000
+	u := g.spareUser()
 	for _, p := range []any{"short", "12345678", "password", g.username(u) + "1", "éééééé", "Kx7!Kx7!"} {
 		g.add(step{Method: "POST", Path: "/api/auth/register/", Route: "/api/auth/register/", BodyKind: "json",
 			Body: []field{{"username", g.username(u)}, {"email", g.userEmail(u)}, {"password", p}}})
@@ -258,7 +265,7 @@ func (g *gen) loginByEmail() {
 // existing account's only in case: unique case-insensitively here.
 func (g *gen) registerCaseVariant() {
 	u := g.user()
-	v := g.nextUser + 3000
+	v := g.spareUser()
 	if g.chance(0.5) {
 		g.add(step{Method: "POST", Path: "/api/auth/register/", Route: "/api/auth/register/", BodyKind: "json",
 			Body: []field{{"username", strings.ToUpper(g.username(u))}, {"email", g.userEmail(v)}, {"password", password(v)}},
@@ -563,7 +570,21 @@ func (g *gen) getOne() {
 	if kind == "m" {
 		path = strings.Replace(path, "{m", "{p", 1)
 	}
-	g.add(step{Method: "GET", Path: path, Route: route, Auth: auth, Query: g.listQuery(kind == "m")})
+	s := step{Method: "GET", Path: path, Route: route, Auth: auth, Query: g.listQuery(kind == "m")}
+	g.add(tagQuery(s))
+}
+
+// tagQuery marks the query parameters that our server reads and the
+// Django design ignores.
+func tagQuery(s step) step {
+	q, _ := url.ParseQuery(s.Query)
+	if q.Has("specialization") {
+		s.Tags = append(s.Tags, "specialization-filter")
+	}
+	if s.Route == "/api/mappings/{id}/" && (q.Has("search") || q.Has("ordering") || q.Has("specialization")) {
+		s.Tags = append(s.Tags, "assigned-doctors-filter")
+	}
+	return s
 }
 
 func (g *gen) update() {
@@ -692,7 +713,7 @@ func (g *gen) list() {
 			}
 			q = v.Encode()
 		}
-		g.add(step{Method: "GET", Path: "/api/doctors/", Route: "/api/doctors/", Auth: auth, Query: q})
+		g.add(tagQuery(step{Method: "GET", Path: "/api/doctors/", Route: "/api/doctors/", Auth: auth, Query: q}))
 	case 2:
 		g.add(step{Method: "GET", Path: "/api/mappings/", Route: "/api/mappings/", Auth: fmt.Sprintf("user:%d", u), Query: g.listQuery(false)})
 	default:
@@ -800,8 +821,12 @@ func (g *gen) extraRoute() {
 func (g *gen) badPathID() {
 	route := pickOf(g, []string{"/api/patients/{id}/", "/api/doctors/{id}/", "/api/mappings/{id}/"})
 	id := pickOf(g, []string{"abc", "0", "-1", "01", "1.5", "99999999999999999999", "%20", "+1"})
-	g.add(step{Method: pickOf(g, []string{"GET", "PATCH", "DELETE"}), Path: strings.Replace(route, "{id}", id, 1), Route: route,
-		Auth: fmt.Sprintf("user:%d", g.user())})
+	s := step{Method: pickOf(g, []string{"GET", "PATCH", "DELETE"}), Path: strings.Replace(route, "{id}", id, 1), Route: route,
+		Auth: fmt.Sprintf("user:%d", g.user())}
+	if strings.Contains(id, ".") {
+		s.Tags = []string{"format-suffix"}
+	}
+	g.add(s)
 }
 
 // badBody: bodies that do not parse, are not objects, or say another type.
@@ -812,7 +837,11 @@ func (g *gen) badBody() {
 		{"application/json", "{\"first_name\": \"\xff\"}"}, {"application/json; charset=utf-8", "{}"}, {"", `{"a":1}`}}
 	b := pickOf(g, bodies)
 	tags := []string{}
-	if strings.HasPrefix(b[0], "application/json") && b[1] != "{}" && b[1] != "" && !strings.HasPrefix(b[1], "[") && b[1] != "null" && b[1] != `"x"` {
+	switch {
+	case !strings.HasPrefix(b[0], "application/json") || b[1] == "{}" || b[1] == "":
+	case b[1] == "[1,2]" || b[1] == "null" || b[1] == `"x"`:
+		tags = append(tags, "non-object-json")
+	default:
 		tags = append(tags, "json-parse-error")
 	}
 	g.add(step{Method: "POST", Path: route, Route: route, Auth: fmt.Sprintf("user:%d", g.user()), BodyKind: "raw",
