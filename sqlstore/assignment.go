@@ -76,7 +76,23 @@ const findAssignmentsSQL = `SELECT a.id, a.patient_id, a.doctor_id, a.created_at
 d.first_name, d.last_name, d.specialization, count(*) OVER ()
 FROM assignments a
 JOIN doctors d ON d.id = a.doctor_id
+JOIN patients p ON p.id = a.patient_id
 WHERE a.owner_id = $1`
+
+// searchNames adds the Django design's search of assignments: every term
+// in the patient's or the doctor's first or last name. Search keys start
+// with the names, joined by \x1f (patients: first, last, email; doctors:
+// first, last, email, specialization), and a term holds no \x1f, so a
+// match followed by one more separator (two for a doctor) is in a name.
+func (q *query) searchNames(search string) {
+	for _, t := range searchTerms(search) {
+		q.sql.WriteString(" AND (p.search_key LIKE ")
+		q.sql.WriteString(q.arg("%" + escapeLike(t) + "%\x1f%"))
+		q.sql.WriteString(` ESCAPE '\' OR d.search_key LIKE `)
+		q.sql.WriteString(q.arg("%" + escapeLike(t) + "%\x1f%\x1f%"))
+		q.sql.WriteString(` ESCAPE '\')`)
+	}
+}
 
 // FindAssignments returns a page of the assignments of the caller's patients.
 func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.ListOptions) ([]*healthcare.Assignment, int, error) {
@@ -85,6 +101,7 @@ func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.
 		return nil, 0, err
 	}
 	q := newQuery(findAssignmentsSQL, owner)
+	q.searchNames(opt.Search)
 	if err := q.page(ctx, s.db.pool(), &opt, assignmentOrder, "a.id"); err != nil {
 		return nil, 0, err
 	}
