@@ -73,6 +73,12 @@ func handlePatientDoctors(assignments healthcare.AssignmentService) apiFunc {
 		}
 		q := queryParams(r)
 		opt := parseListOptions(q, healthcare.DoctorOrderFields)
+		if q.invalidPage {
+			// The Django design finds the patient before it reads the page:
+			// a patient not the caller's is "Not found." whatever the page,
+			// and the caller's has no page this far, so "Invalid page."
+			q.invalidPage, opt.Page, opt.Last = false, 1_000_000_000, false
+		}
 		if err := q.err(); err != nil {
 			return err
 		}

@@ -151,3 +151,20 @@ func TestAssignmentSearch(t *testing.T) {
 		}
 	})
 }
+
+// The doctors of a patient: the patient is looked up before the page is
+// read, as in the Django design, so another owner's patient is "Not
+// found." whatever the page asked for.
+func TestAssignedDoctorsPatientBeforePage(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u, other := e.newUser(), e.newUser()
+		mine, theirs := e.newPatient(u, nil), e.newPatient(other, nil)
+		e.assign(u, mine, e.newDoctor(u, nil))
+		for _, page := range []string{"abc", "0", "-1", "2"} {
+			e.do(req{method: "GET", path: "/api/mappings/" + itoa(theirs) + "/?page=" + page, token: u.Access}).expectBody(t, 404, notFoundBody)
+			e.do(req{method: "GET", path: "/api/mappings/" + itoa(mine) + "/?page=" + page, token: u.Access}).
+				expectBody(t, 404, `{"detail": "Invalid page.", "code": "not_found"}`)
+		}
+		e.do(req{method: "GET", path: "/api/mappings/" + itoa(mine) + "/?page=1", token: u.Access}).expect(t, 200)
+	})
+}
