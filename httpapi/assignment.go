@@ -36,10 +36,7 @@ func handleAssignmentCreate(assignments healthcare.AssignmentService) apiFunc {
 			return err
 		}
 		a := healthcare.Assignment{PatientID: body.pk("patient"), DoctorID: body.pk("doctor")}
-		if err := body.err(); err != nil {
-			return err
-		}
-		if err := assignments.CreateAssignment(r.Context(), &a); err != nil {
+		if err := assignments.CreateAssignment(r.Context(), &a, body.errs); err != nil {
 			return err
 		}
 		encode(w, http.StatusCreated, toAssignmentResponse(&a))

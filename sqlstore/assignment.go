@@ -26,7 +26,7 @@ func invalidPK(id int64) string {
 const insertAssignmentSQL = `INSERT INTO assignments (patient_id, doctor_id, owner_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id`
 
 // CreateAssignment assigns a doctor to one of the caller's patients.
-func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.Assignment) error {
+func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.Assignment, problems healthcare.FieldErrors) error {
 	owner, err := ownerID(ctx)
 	if err != nil {
 		return err
@@ -35,17 +35,25 @@ func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.
 	ev.PatientID = a.PatientID
 	lock := s.db.dialect.forShare // neither row may vanish before the insert
 	err = s.db.withTx(ctx, func(tx handle) error {
-		errs := healthcare.FieldErrors{}
-		if _, err := findPatient(ctx, tx, owner, a.PatientID, lock); healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
-			errs.Add("patient", invalidPK(a.PatientID))
-		} else if err != nil {
-			return err
+		// As DRF validates each field: one the request got wrong has that
+		// problem, the other is still looked up.
+		errs := withProblems(nil, problems)
+		if _, bad := errs["patient"]; !bad {
+			if _, err := findPatient(ctx, tx, owner, a.PatientID, lock); healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
+				errs.Add("patient", invalidPK(a.PatientID))
+			} else if err != nil {
+				return err
+			}
 		}
-		d, err := findDoctor(ctx, tx, a.DoctorID, lock)
-		if healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
-			errs.Add("doctor", invalidPK(a.DoctorID))
-		} else if err != nil {
-			return err
+		var d *healthcare.Doctor
+		if _, bad := errs["doctor"]; !bad {
+			var err error
+			d, err = findDoctor(ctx, tx, a.DoctorID, lock)
+			if healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
+				errs.Add("doctor", invalidPK(a.DoctorID))
+			} else if err != nil {
+				return err
+			}
 		}
 		if err := errs.Err(); err != nil {
 			return err
