@@ -23,3 +23,23 @@ func TestAPIRoot(t *testing.T) {
 		e.do(req{method: "GET", path: "/", token: u.Access}).expectBody(t, 404, notFoundBody)
 	})
 }
+
+// A record path with a format suffix ("5.xml", DRF's router's format for
+// record 5) is 404 whatever the method, as DRF answers a format it cannot
+// render, before it looks at the method.
+func TestFormatSuffixNotFound(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		p := e.newPatient(u, nil)
+		for _, m := range []string{"GET", "PATCH", "PUT", "POST", "DELETE"} {
+			for _, path := range []string{"/api/mappings/" + itoa(p) + ".5/", "/api/patients/" + itoa(p) + ".xml", "/api/doctors/1.json/"} {
+				res := e.do(req{method: m, path: path, token: u.Access})
+				res.expectBody(t, 404, notFoundBody)
+				if res.Header.Get("Allow") == "" {
+					t.Errorf("%s %s: no Allow", m, path)
+				}
+			}
+		}
+		e.do(req{method: "GET", path: "/api/patients/" + itoa(p) + "/", token: u.Access}).expect(t, 200)
+	})
+}
