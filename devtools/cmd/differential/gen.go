@@ -91,7 +91,39 @@ func (g *gen) ops() []func() {
 		g.loginByEmail,
 		g.registerCaseVariant,
 		func() { g.newUser() },
+		g.accept,
+		g.registerVariant,
 	}
+}
+
+// accept sends the Accept headers clients send: DRF negotiates the
+// renderer (JSON only in the design) from it.
+func (g *gen) accept() {
+	route := pickOf(g, []string{"/api/doctors/", "/api/patients/", "/api/auth/login/"})
+	s := step{Method: "GET", Path: route, Route: route, Auth: fmt.Sprintf("user:%d", g.user()),
+		Headers: map[string]string{"Accept": pickOf(g, []string{"application/json", "*/*", "text/html", "application/xml",
+			"application/json; indent=4", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/*", "text/plain"})}}
+	if route == "/api/auth/login/" {
+		u := g.user()
+		s.Method, s.Auth, s.BodyKind = "POST", "", "json"
+		s.Body = []field{{"username", g.username(u)}, {"password", "wrong-password"}}
+	}
+	g.add(s)
+}
+
+// registerVariant registers valid accounts of other shapes: a Unicode
+// name, an email with capitals, the names ours also take.
+func (g *gen) registerVariant() {
+	u := g.spareUser()
+	name, email := g.username(u), g.userEmail(u)
+	switch g.pick(3) {
+	case 0:
+		name = "Zoë" + name
+	case 1:
+		email = fmt.Sprintf("MixedCase%d.%s@Example.COM", u, g.run)
+	}
+	g.add(step{Method: "POST", Path: "/api/auth/register/", Route: "/api/auth/register/", BodyKind: g.bodyKind(),
+		Body: []field{{"username", name}, {"email", email}, {"password", password(u)}}})
 }
 
 // tour makes sure the first sequence touches each deliberate difference
