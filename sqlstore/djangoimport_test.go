@@ -171,7 +171,7 @@ is_staff, date_joined, password_changed_at, credentials_version FROM users WHERE
 
 			// New rows take ids past the imported ones.
 			p := &healthcare.Patient{FirstName: "New", LastName: "One", Email: "new@example.com", DOB: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}
-			if err := patients.CreatePatient(ann, p); err != nil || p.ID != 12 {
+			if err := patients.CreatePatient(ann, p, nil); err != nil || p.ID != 12 {
 				t.Errorf("new patient id = %d (%v), want 12", p.ID, err)
 			}
 			if id := insertUser(t, db, "carol"); id != 8 {
