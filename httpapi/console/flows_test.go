@@ -152,7 +152,7 @@ func assign(t *testing.T, e *env, doctor int64, n int) []*healthcare.Patient {
 			t.Fatal(err)
 		}
 		if doctor != 0 {
-			if err := sqlstore.NewAssignmentService(e.db).CreateAssignment(ctx, &healthcare.Assignment{PatientID: p.ID, DoctorID: doctor}); err != nil {
+			if err := sqlstore.NewAssignmentService(e.db).CreateAssignment(ctx, &healthcare.Assignment{PatientID: p.ID, DoctorID: doctor}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
