@@ -61,6 +61,8 @@ type AuditEvent struct {
 	// Detail is what an event of the command line says about itself (an
 	// import's source and counts); empty for requests. Never names a person.
 	Detail string
+	// Reason is what a staff member typed to open a patient record.
+	Reason string
 }
 
 // AuditFilter selects a page of events.
@@ -68,6 +70,11 @@ type AuditFilter struct {
 	ListOptions
 	PatientID int64
 	Action    string
+	ActorID   int64 // 0: any
+	// Involving selects the events an account made or that concern it or
+	// its patients; 0: any.
+	Involving int64
+	Outcome   string // "": any
 	Since     *time.Time
 	Until     *time.Time
 }

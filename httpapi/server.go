@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -47,6 +48,9 @@ type Services struct {
 	Metrics Metrics
 	// Ready reports whether the service can serve, for /readyz.
 	Ready func(ctx context.Context) error
+	// Console serves every path under /admin/ (the staff console), inside
+	// this handler's middleware; nil: those paths are not found.
+	Console http.Handler
 }
 
 // largeBodySlots is how many requests with a large body are served at
@@ -64,7 +68,7 @@ func NewHandler(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	ew := &errorWriter{logger: logger, unavailable: cfg.Unavailable}
 	mux, paths := http.NewServeMux(), newPathTable()
 	addRoutes(mux, paths, ew, cfg, svc)
-	var h http.Handler = &router{mux: mux, paths: paths, auth: svc.Auth, ew: ew}
+	var h http.Handler = &router{mux: mux, paths: paths, auth: svc.Auth, ew: ew, console: svc.Console}
 	h = withBodyGate(ew, largeBodySlots, 2*time.Second, h)
 	h = withCORS(ew, normalizeOrigins(cfg.CORSAllowedOrigins), h)
 	h = withAllowedHosts(ew, cfg.AllowedHosts, h)
@@ -98,6 +102,9 @@ func (nopMetrics) Login(bool)                                 {}
 func (nopMetrics) Throttled(string)                           {}
 func (nopMetrics) Handler() http.Handler                      { return nil }
 
+// formatSuffix is a record path whose id carries a DRF format suffix.
+var formatSuffix = regexp.MustCompile(`^/api/(patients|doctors|mappings)/[^/.]+\.[a-z0-9]+$`)
+
 // router serves every route with and without its trailing slash, sends
 // DRF's Allow header with every answer of an API path, and answers a
 // method a path has no route for as DRF does (after authentication and
@@ -107,9 +114,20 @@ type router struct {
 	paths *pathTable
 	auth  healthcare.AuthService
 	ew    *errorWriter
+	// console serves /admin/ and below, with paths of its own making.
+	console http.Handler
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; rt.console != nil && (p == "/admin" || strings.HasPrefix(p, "/admin/")) {
+		setRoute(r, "/admin/")
+		if p == "/admin" {
+			http.Redirect(w, r, "/admin/", http.StatusMovedPermanently)
+			return
+		}
+		rt.console.ServeHTTP(w, r)
+		return
+	}
 	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
 		r.URL.Path = strings.TrimSuffix(p, "/")
 		r.URL.RawPath = ""
@@ -125,8 +143,16 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.ew.write(w, r, healthcare.NotFound())
 		return
 	}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
 		w.Header().Set("Allow", info.allow)
+	}
+	if formatSuffix.MatchString(r.URL.Path) {
+		// DRF's router reads "5.xml" as record 5 in format xml, and a
+		// format it has no renderer for is 404 before anything else,
+		// whatever the method. (Record 5 in JSON, "5.json", is no
+		// canonical id here: 404 too.)
+		rt.ew.write(w, r, healthcare.NotFound())
+		return
 	}
 	if _, pattern := rt.mux.Handler(r); pattern != "" {
 		setRoute(r, pattern)

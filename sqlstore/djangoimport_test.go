@@ -171,7 +171,7 @@ is_staff, date_joined, password_changed_at, credentials_version FROM users WHERE
 
 			// New rows take ids past the imported ones.
 			p := &healthcare.Patient{FirstName: "New", LastName: "One", Email: "new@example.com", DOB: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}
-			if err := patients.CreatePatient(ann, p); err != nil || p.ID != 12 {
+			if err := patients.CreatePatient(ann, p, nil); err != nil || p.ID != 12 {
 				t.Errorf("new patient id = %d (%v), want 12", p.ID, err)
 			}
 			if id := insertUser(t, db, "carol"); id != 8 {
@@ -433,11 +433,11 @@ func TestImportDjangoConflictsWithRowsHere(t *testing.T) {
 		zed := insertUser(t, db, "zed") // id 8, zed@example.com
 		ann := as(3)
 		p := &healthcare.Patient{FirstName: "Here", LastName: "Made", Email: "here@example.com", DOB: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}
-		if err := sqlstore.NewPatientService(db).CreatePatient(ann, p); err != nil {
+		if err := sqlstore.NewPatientService(db).CreatePatient(ann, p, nil); err != nil {
 			t.Fatal(err)
 		}
 		a := &healthcare.Assignment{PatientID: 9, DoctorID: 2}
-		if err := sqlstore.NewAssignmentService(db).CreateAssignment(ann, a); err != nil {
+		if err := sqlstore.NewAssignmentService(db).CreateAssignment(ann, a, nil); err != nil {
 			t.Fatal(err)
 		}
 		_, err := srcDB.Exec(`

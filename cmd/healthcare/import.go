@@ -72,7 +72,7 @@ func (c *cli) importCmd(ctx context.Context, args []string) error {
 
 func importDjango(ctx context.Context, cfg *config, o importOptions, stdout, stderr io.Writer) error {
 	start := time.Now()
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openDB(ctx, cfg, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
