@@ -252,3 +252,41 @@ func TestImportProgressLine(t *testing.T) {
 		t.Errorf("progress = %q, want %q", b.String(), want)
 	}
 }
+
+// The command's flags reach the import: a table named, invalid assignments
+// left out; and a sqlite:/// source, as Django's default engine keeps it.
+func TestImportCommandFlags(t *testing.T) {
+	path := t.TempDir() + "/django.sqlite3"
+	src := sqlstoretest.Raw(t, "sqlite://"+path)
+	if _, err := src.Exec(`
+CREATE TABLE auth_user (id integer PRIMARY KEY, password text NOT NULL, username text NOT NULL, email text NOT NULL,
+  is_active bool NOT NULL, is_staff bool NOT NULL, is_superuser bool NOT NULL, first_name text NOT NULL,
+  last_name text NOT NULL, date_joined datetime NOT NULL);
+CREATE TABLE core_patient (id integer PRIMARY KEY, created_by_id integer NOT NULL REFERENCES auth_user (id),
+  first_name text NOT NULL, last_name text NOT NULL, email text NOT NULL, dob date NOT NULL, notes text NOT NULL);
+CREATE TABLE core_doctor (id integer PRIMARY KEY, first_name text, last_name text, email text, specialization text);
+CREATE TABLE legacy_doctor (id integer PRIMARY KEY, first_name text, last_name text, email text, specialization text);
+CREATE TABLE core_patientdoctormapping (id integer PRIMARY KEY, patient_id integer NOT NULL, doctor_id integer NOT NULL);
+INSERT INTO auth_user VALUES (1, '!', 'ann', 'ann@example.com', 1, 0, 0, '', '', '2026-01-01 00:00:00');
+INSERT INTO core_patient VALUES (2, 1, 'Jon', 'Doe', 'jon@example.com', '1990-01-01', '');
+INSERT INTO core_doctor VALUES (3, 'Al', 'Smith', 'al@clinic.com', 'Cardiology');
+INSERT INTO core_patientdoctormapping VALUES (4, 2, 3), (5, 2, 99);`); err != nil {
+		t.Fatal(err)
+	}
+	source := "sqlite://" + path
+	env := map[string]string{"DATABASE_URL": sqlstoretest.SQLiteURL(t), "SECRET_KEY": djangoKey}
+	mustRunCommand(t, env, "migrate")
+	if out, err := runCommand(t, env, "import", "django", source); err == nil || !strings.Contains(err.Error(), "--doctors-table") {
+		t.Errorf("two doctor tables: %v\n%s", err, out)
+	}
+	out, err := runCommand(t, env, "import", "django", "--doctors-table", "core_doctor", source)
+	if err == nil || !strings.Contains(out, "conflict: assignments 5: doctor: no such doctor (--skip-invalid-assignments leaves them out)") {
+		t.Errorf("an assignment to no doctor: %v\n%s", err, out)
+	}
+	out = mustRunCommand(t, env, "import", "django", source, "--skip-invalid-assignments", "--doctors-table=core_doctor")
+	for _, want := range []string{"skipped: assignments 5: doctor: no such doctor", "assignments: 2 in the source: 1 new, 0 here already, 0 changed, 1 skipped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
