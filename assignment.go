@@ -25,7 +25,9 @@ type AssignmentService interface {
 	// CreateAssignment assigns a doctor to a patient of the caller. EINVALID
 	// under "patient" or "doctor" when either is not found (another owner's
 	// patient is not found), or under NonFieldErrors for a pair that exists.
-	CreateAssignment(ctx context.Context, a *Assignment) error
+	// problems are those found reading the request (nil if none): a field
+	// with one is not looked up, the other still is.
+	CreateAssignment(ctx context.Context, a *Assignment, problems FieldErrors) error
 	// FindAssignments returns a page of the assignments of the caller's
 	// patients and the total count. ENOTFOUND for a page past the end.
 	FindAssignments(ctx context.Context, opt ListOptions) ([]*Assignment, int, error)

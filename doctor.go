@@ -73,7 +73,9 @@ type DoctorService interface {
 	// for a page past the end.
 	FindDoctors(ctx context.Context, f DoctorFilter) ([]*Doctor, int, error)
 	// CreateDoctor stores d. EINVALID, including an email already listed.
-	CreateDoctor(ctx context.Context, d *Doctor) error
+	// problems are those found reading the request (nil if none), reported
+	// with d's own.
+	CreateDoctor(ctx context.Context, d *Doctor, problems FieldErrors) error
 	// UpdateDoctor changes the fields set in upd. ENOTFOUND, EINVALID,
 	// EPRECONDITION when upd.IfUpdatedAt no longer matches.
 	UpdateDoctor(ctx context.Context, id int64, upd DoctorUpdate) (*Doctor, error)

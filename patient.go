@@ -99,8 +99,10 @@ type PatientService interface {
 	// ENOTFOUND for a page past the end.
 	FindPatients(ctx context.Context, opt ListOptions) ([]*Patient, int, error)
 	// CreatePatient stores p, owned by the caller, and fills in its id and
-	// timestamps. EINVALID.
-	CreatePatient(ctx context.Context, p *Patient) error
+	// timestamps. EINVALID. problems are those found reading the request
+	// (nil if none); they are reported with p's own, email already held
+	// included, as DRF reports every field's errors at once.
+	CreatePatient(ctx context.Context, p *Patient, problems FieldErrors) error
 	// UpdatePatient changes the fields set in upd. ENOTFOUND, EINVALID,
 	// EPRECONDITION when ifMatch no longer matches.
 	UpdatePatient(ctx context.Context, id int64, upd PatientUpdate, ifMatch *IfMatch) (*Patient, error)

@@ -36,10 +36,7 @@ func handleAssignmentCreate(assignments healthcare.AssignmentService) apiFunc {
 			return err
 		}
 		a := healthcare.Assignment{PatientID: body.pk("patient"), DoctorID: body.pk("doctor")}
-		if err := body.err(); err != nil {
-			return err
-		}
-		if err := assignments.CreateAssignment(r.Context(), &a); err != nil {
+		if err := assignments.CreateAssignment(r.Context(), &a, body.errs); err != nil {
 			return err
 		}
 		encode(w, http.StatusCreated, toAssignmentResponse(&a))
@@ -73,6 +70,12 @@ func handlePatientDoctors(assignments healthcare.AssignmentService) apiFunc {
 		}
 		q := queryParams(r)
 		opt := parseListOptions(q, healthcare.DoctorOrderFields)
+		if q.invalidPage {
+			// The Django design finds the patient before it reads the page:
+			// a patient not the caller's is "Not found." whatever the page,
+			// and the caller's has no page this far, so "Invalid page."
+			q.invalidPage, opt.Page, opt.Last = false, 1_000_000_000, false
+		}
 		if err := q.err(); err != nil {
 			return err
 		}

@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"fmt"
+	"net/url"
 	"testing"
 )
 
@@ -111,5 +113,58 @@ func TestAssignmentListsAndDelete(t *testing.T) {
 		if theirs["count"].(float64) != 1 {
 			t.Errorf("other's assignments = %v", theirs)
 		}
+	})
+}
+
+// Assignments are searched as the Django design's view searches them: in
+// the patient's and the doctor's first and last names only, every term.
+func TestAssignmentSearch(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		p1 := e.newPatient(u, map[string]any{"first_name": "Zoë", "last_name": "Adams", "email": "zoe@mail.org"})
+		p2 := e.newPatient(u, map[string]any{"first_name": "Mark", "last_name": "Brown"})
+		d1 := e.newDoctor(u, map[string]any{"first_name": "Ann", "last_name": "Cole", "specialization": "Cardiology"})
+		d2 := e.newDoctor(u, map[string]any{"first_name": "Ben", "last_name": "Dahl", "specialization": "Oncology"})
+		a1, a2, a3 := e.assign(u, p1, d1), e.assign(u, p2, d2), e.assign(u, p1, d2)
+		for _, tt := range []struct {
+			search string
+			want   []int64
+		}{
+			{"zoë", []int64{a1, a3}},
+			{"BROWN", []int64{a2}},
+			{"cole", []int64{a1}},
+			{"dahl zoe", nil}, // Zoë is not Zoe
+			{"dahl adams", []int64{a3}},
+			{"dahl,adams", []int64{a3}},
+			{"cardio", nil},   // specialization is not searched
+			{"mail.org", nil}, // nor emails
+			{"clinic", nil},
+		} {
+			body := e.do(req{method: "GET", path: "/api/mappings/?search=" + url.QueryEscape(tt.search), token: u.Access}).expect(t, 200).Obj(t)
+			var got []int64
+			for _, r := range body["results"].([]any) {
+				got = append(got, int64(r.(map[string]any)["id"].(float64)))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("search %q = %v, want %v", tt.search, got, tt.want)
+			}
+		}
+	})
+}
+
+// The doctors of a patient: the patient is looked up before the page is
+// read, as in the Django design, so another owner's patient is "Not
+// found." whatever the page asked for.
+func TestAssignedDoctorsPatientBeforePage(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u, other := e.newUser(), e.newUser()
+		mine, theirs := e.newPatient(u, nil), e.newPatient(other, nil)
+		e.assign(u, mine, e.newDoctor(u, nil))
+		for _, page := range []string{"abc", "0", "-1", "2"} {
+			e.do(req{method: "GET", path: "/api/mappings/" + itoa(theirs) + "/?page=" + page, token: u.Access}).expectBody(t, 404, notFoundBody)
+			e.do(req{method: "GET", path: "/api/mappings/" + itoa(mine) + "/?page=" + page, token: u.Access}).
+				expectBody(t, 404, `{"detail": "Invalid page.", "code": "not_found"}`)
+		}
+		e.do(req{method: "GET", path: "/api/mappings/" + itoa(mine) + "/?page=1", token: u.Access}).expect(t, 200)
 	})
 }

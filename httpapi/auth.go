@@ -25,6 +25,14 @@ type tokenPairResponse struct {
 	Refresh string `json:"refresh"`
 }
 
+// loginResponse is a login's pair in simplejwt's order: its
+// TokenObtainPairSerializer writes refresh first, its refresh view access
+// first.
+type loginResponse struct {
+	Refresh string `json:"refresh"`
+	Access  string `json:"access"`
+}
+
 // registrationFields are the fields of a registration, in the Django
 // design's order (first_name and last_name are ours).
 var registrationFields = []string{"username", "email", "password", "first_name", "last_name"}
@@ -87,7 +95,7 @@ func handleLogin(auth healthcare.AuthService, metrics Metrics) apiFunc {
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, tokenPairResponse{Access: pair.Access, Refresh: pair.Refresh})
+		encode(w, http.StatusOK, loginResponse{Refresh: pair.Refresh, Access: pair.Access})
 		return nil
 	})
 }

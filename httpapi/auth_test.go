@@ -165,6 +165,15 @@ func TestLogin(t *testing.T) {
 				t.Errorf("login as %q: body = %v, want access and refresh", login, body)
 			}
 		}
+		// In simplejwt's order: refresh first at login, access first at refresh.
+		res := e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{"username": u.Username, "password": strongPassword}})
+		if !strings.HasPrefix(string(res.Body), `{"refresh":`) {
+			t.Errorf("login body = %.40s…, want refresh first", res.Body)
+		}
+		res = e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": res.Obj(t)["refresh"]}})
+		if !strings.HasPrefix(string(res.Body), `{"access":`) {
+			t.Errorf("refresh body = %.40s…, want access first", res.Body)
+		}
 		for _, tt := range []struct{ name, username, password string }{
 			{"wrong password", u.Username, "wrong-password-123"},
 			{"unknown user", "nobody", strongPassword},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -258,12 +259,33 @@ func (o *object) date(key string, opt strOpt) *time.Time {
 	if raw.Kind() == '"' {
 		s = unquote(raw)
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil || t.Year() < 1 {
+	t, ok := parseDate(s)
+	if !ok {
 		o.errs.Add(key, healthcare.MsgDateFormat)
 		return nil
 	}
 	return &t
+}
+
+// isoDate is Django's parse_date pattern: one or two digits of month and
+// day, and Python's "$", which also matches before a final newline.
+var isoDate = regexp.MustCompile(`^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\n?$`)
+
+// parseDate reads a date as DRF's DateField does (Django's parse_date):
+// 1990-1-5 is 1990-01-05; a day the month does not have is no date.
+func parseDate(s string) (time.Time, bool) {
+	m := isoDate.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	y, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(m[2])
+	d, _ := strconv.Atoi(m[3])
+	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+	if y < 1 || t.Year() != y || t.Month() != time.Month(mo) || t.Day() != d {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // pk reads a primary key: a positive integer, or a string holding one. The

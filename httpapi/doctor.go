@@ -78,12 +78,9 @@ func handleDoctorCreate(doctors healthcare.DoctorService) apiFunc {
 			return err
 		}
 		upd := readDoctorUpdate(body, false)
-		if err := body.err(); err != nil {
-			return err
-		}
 		var d healthcare.Doctor
 		upd.Apply(&d)
-		if err := doctors.CreateDoctor(r.Context(), &d); err != nil {
+		if err := doctors.CreateDoctor(r.Context(), &d, body.errs); err != nil {
 			return err
 		}
 		encode(w, http.StatusCreated, toDoctorResponse(&d))

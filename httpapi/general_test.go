@@ -368,3 +368,45 @@ func TestFieldErrorsInFieldOrder(t *testing.T) {
 		}
 	})
 }
+
+// Every field's problems come at once, as a DRF serializer reports them:
+// an email already held, or an id of nothing, is reported beside another
+// field's format error, not only once that is fixed.
+func TestAllFieldErrorsAtOnce(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		p := e.newPatient(u, map[string]any{"email": "held@example.com"})
+		e.newPatient(u, map[string]any{"email": "other@example.com"})
+		e.do(req{method: "POST", path: "/api/patients/", token: u.Access, body: map[string]any{
+			"first_name": " ", "last_name": "Doe", "email": "HELD@example.com", "dob": "1990-01-01", "notes": true}}).
+			expectBody(t, 400, `{"first_name": ["This field may not be blank."], "email": ["patient with this email already exists."], "notes": ["Not a valid string."]}`)
+		e.do(req{method: "POST", path: "/api/patients/", token: u.Access, body: map[string]any{
+			"last_name": "Doe", "email": "held@example.com", "dob": "1990-01-01"}}).
+			expectBody(t, 400, `{"first_name": ["This field is required."], "email": ["patient with this email already exists."]}`)
+		e.do(req{method: "PUT", path: "/api/patients/" + itoa(p) + "/", token: u.Access, body: map[string]any{
+			"first_name": "Jon", "last_name": "Doe", "email": "other@example.com", "dob": "1990-13-01"}}).
+			expectBody(t, 400, `{"email": ["patient with this email already exists."], "dob": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}`)
+		// Its own email is no conflict.
+		e.do(req{method: "PATCH", path: "/api/patients/" + itoa(p) + "/", token: u.Access, body: map[string]any{
+			"email": "held@example.com", "dob": "x"}}).
+			expectBody(t, 400, `{"dob": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}`)
+
+		d := e.newDoctor(u, map[string]any{"email": "dr@example.com"})
+		e.do(req{method: "POST", path: "/api/doctors/", token: u.Access, body: map[string]any{
+			"first_name": "A", "last_name": "B", "email": "dr@example.com", "specialization": ""}}).
+			expectBody(t, 400, `{"email": ["doctor with this email already exists."], "specialization": ["This field may not be blank."]}`)
+		other := e.newDoctor(u, nil)
+		e.do(req{method: "PATCH", path: "/api/doctors/" + itoa(other) + "/", token: u.Access, body: map[string]any{
+			"first_name": 5.5, "email": "DR@example.com", "last_name": nil}}).
+			expectBody(t, 400, `{"last_name": ["This field may not be null."], "email": ["doctor with this email already exists."]}`)
+
+		missing := `Invalid pk \"999999\" - object does not exist.`
+		e.do(req{method: "POST", path: "/api/mappings/", token: u.Access, body: map[string]any{"patient": []int{1}, "doctor": 999999}}).
+			expectBody(t, 400, `{"patient": ["Incorrect type. Expected pk value, received list."], "doctor": ["`+missing+`"]}`)
+		e.do(req{method: "POST", path: "/api/mappings/", token: u.Access, body: map[string]any{"patient": 999999}}).
+			expectBody(t, 400, `{"patient": ["`+missing+`"], "doctor": ["This field is required."]}`)
+		e.do(req{method: "POST", path: "/api/mappings/", token: u.Access, body: map[string]any{"patient": p, "doctor": "abc"}}).
+			expectBody(t, 400, `{"doctor": ["Incorrect type. Expected pk value, received str."]}`)
+		e.assign(u, p, d)
+	})
+}

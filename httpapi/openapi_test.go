@@ -52,7 +52,7 @@ func registeredRoutes(t *testing.T) map[string]http.Handler {
 // strips one trailing slash, and the document keeps the Django design's
 // canonical /api/ paths, which end in one.
 func documentedPath(path string) string {
-	if strings.HasPrefix(path, "/api/") {
+	if strings.HasPrefix(path, "/api/") || path == "/api" {
 		return path + "/"
 	}
 	return path

@@ -108,12 +108,9 @@ func handlePatientCreate(patients healthcare.PatientService) apiFunc {
 			return err
 		}
 		upd := readPatientUpdate(body, false)
-		if err := body.err(); err != nil {
-			return err
-		}
 		var p healthcare.Patient
 		upd.Apply(&p)
-		if err := patients.CreatePatient(r.Context(), &p); err != nil {
+		if err := patients.CreatePatient(r.Context(), &p, body.errs); err != nil {
 			return err
 		}
 		w.Header().Set("ETag", etag(&p))

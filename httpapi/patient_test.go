@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,9 @@ func TestPatientValidation(t *testing.T) {
 			{"future dob", map[string]any{"dob": tomorrow}, `{"dob": ["Date of birth cannot be in the future."]}`},
 			{"dob wrong format", map[string]any{"dob": "01/02/1990"}, `{"dob": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}`},
 			{"dob impossible date", map[string]any{"dob": "1990-02-30"}, `{"dob": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}`},
+			{"dob with spaces", map[string]any{"dob": " 1990-01-01"}, `{"dob": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}`},
+			{"dob with a time", map[string]any{"dob": "1990-01-01T00:00:00"}, `{"dob": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}`},
+			{"dob three-digit day", map[string]any{"dob": "1990-01-001"}, `{"dob": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}`},
 			{"names too long", map[string]any{"first_name": strings.Repeat("a", 101), "last_name": strings.Repeat("é", 101)},
 				`{"first_name": ["Ensure this field has no more than 100 characters."], "last_name": ["Ensure this field has no more than 100 characters."]}`},
 			{"blank names", map[string]any{"first_name": "  ", "last_name": ""},
@@ -91,6 +95,15 @@ func TestPatientValidation(t *testing.T) {
 		e.newPatient(u, map[string]any{"first_name": strings.Repeat("a", 100), "last_name": strings.Repeat("é", 100)})
 		// Today is not in the future.
 		e.newPatient(u, map[string]any{"dob": time.Now().UTC().Format(time.DateOnly)})
+		// Django's parse_date takes one-digit months and days, and a final
+		// newline, as DRF's DateField does.
+		for in, want := range map[string]string{"1990-1-5": "1990-01-05", "1990-12-1": "1990-12-01", "1990-01-02\n": "1990-01-02"} {
+			body := map[string]any{"first_name": "Jon", "last_name": "Doe", "email": fmt.Sprintf("dob%d@example.com", len(in)), "dob": in}
+			got := e.do(req{method: "POST", path: "/api/patients/", token: u.Access, body: body}).expect(t, 201).Obj(t)
+			if got["dob"] != want {
+				t.Errorf("dob %q stored as %v, want %s", in, got["dob"], want)
+			}
+		}
 	})
 }
 

@@ -39,6 +39,9 @@ func addRoutes(mux handler, paths *pathTable, ew *errorWriter, cfg Config, svc S
 		return throttled(svc.Metrics, svc.Throttle, cfg.DoctorWriteLimit, "doctor_write", byUser("doctor_write"), h)
 	}
 
+	// DefaultRouter's root, under the design's default permission.
+	route("GET /api", user, handleAPIRoot())
+
 	route("POST /api/auth/register", anyone, authLimited(handleRegister(svc.Auth)))
 	route("POST /api/auth/login", anyone, authLimited(handleLogin(svc.Auth, svc.Metrics)))
 	route("POST /api/auth/refresh", anyone, authLimited(handleRefresh(svc.Auth)))

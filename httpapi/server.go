@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -101,6 +102,9 @@ func (nopMetrics) Login(bool)                                 {}
 func (nopMetrics) Throttled(string)                           {}
 func (nopMetrics) Handler() http.Handler                      { return nil }
 
+// formatSuffix is a record path whose id carries a DRF format suffix.
+var formatSuffix = regexp.MustCompile(`^/api/(patients|doctors|mappings)/[^/.]+\.[a-z0-9]+$`)
+
 // router serves every route with and without its trailing slash, sends
 // DRF's Allow header with every answer of an API path, and answers a
 // method a path has no route for as DRF does (after authentication and
@@ -139,8 +143,16 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.ew.write(w, r, healthcare.NotFound())
 		return
 	}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
 		w.Header().Set("Allow", info.allow)
+	}
+	if formatSuffix.MatchString(r.URL.Path) {
+		// DRF's router reads "5.xml" as record 5 in format xml, and a
+		// format it has no renderer for is 404 before anything else,
+		// whatever the method. (Record 5 in JSON, "5.json", is no
+		// canonical id here: 404 too.)
+		rt.ew.write(w, r, healthcare.NotFound())
+		return
 	}
 	if _, pattern := rt.mux.Handler(r); pattern != "" {
 		setRoute(r, pattern)

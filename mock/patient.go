@@ -13,7 +13,7 @@ import (
 type PatientService struct {
 	FindPatientByIDFn func(ctx context.Context, id int64) (*healthcare.Patient, error)
 	FindPatientsFn    func(ctx context.Context, opt healthcare.ListOptions) ([]*healthcare.Patient, int, error)
-	CreatePatientFn   func(ctx context.Context, p *healthcare.Patient) error
+	CreatePatientFn   func(ctx context.Context, p *healthcare.Patient, problems healthcare.FieldErrors) error
 	UpdatePatientFn   func(ctx context.Context, id int64, upd healthcare.PatientUpdate, m *healthcare.IfMatch) (*healthcare.Patient, error)
 	DeletePatientFn   func(ctx context.Context, id int64, m *healthcare.IfMatch) error
 }
@@ -31,8 +31,8 @@ func (s *PatientService) FindPatients(ctx context.Context, opt healthcare.ListOp
 }
 
 // CreatePatient calls CreatePatientFn.
-func (s *PatientService) CreatePatient(ctx context.Context, p *healthcare.Patient) error {
-	return s.CreatePatientFn(ctx, p)
+func (s *PatientService) CreatePatient(ctx context.Context, p *healthcare.Patient, problems healthcare.FieldErrors) error {
+	return s.CreatePatientFn(ctx, p, problems)
 }
 
 // UpdatePatient calls UpdatePatientFn.

@@ -26,7 +26,7 @@ func invalidPK(id int64) string {
 const insertAssignmentSQL = `INSERT INTO assignments (patient_id, doctor_id, owner_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id`
 
 // CreateAssignment assigns a doctor to one of the caller's patients.
-func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.Assignment) error {
+func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.Assignment, problems healthcare.FieldErrors) error {
 	owner, err := ownerID(ctx)
 	if err != nil {
 		return err
@@ -35,17 +35,25 @@ func (s *AssignmentService) CreateAssignment(ctx context.Context, a *healthcare.
 	ev.PatientID = a.PatientID
 	lock := s.db.dialect.forShare // neither row may vanish before the insert
 	err = s.db.withTx(ctx, func(tx handle) error {
-		errs := healthcare.FieldErrors{}
-		if _, err := findPatient(ctx, tx, owner, a.PatientID, lock); healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
-			errs.Add("patient", invalidPK(a.PatientID))
-		} else if err != nil {
-			return err
+		// As DRF validates each field: one the request got wrong has that
+		// problem, the other is still looked up.
+		errs := withProblems(nil, problems)
+		if _, bad := errs["patient"]; !bad {
+			if _, err := findPatient(ctx, tx, owner, a.PatientID, lock); healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
+				errs.Add("patient", invalidPK(a.PatientID))
+			} else if err != nil {
+				return err
+			}
 		}
-		d, err := findDoctor(ctx, tx, a.DoctorID, lock)
-		if healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
-			errs.Add("doctor", invalidPK(a.DoctorID))
-		} else if err != nil {
-			return err
+		var d *healthcare.Doctor
+		if _, bad := errs["doctor"]; !bad {
+			var err error
+			d, err = findDoctor(ctx, tx, a.DoctorID, lock)
+			if healthcare.ErrorCode(err) == healthcare.ENOTFOUND {
+				errs.Add("doctor", invalidPK(a.DoctorID))
+			} else if err != nil {
+				return err
+			}
 		}
 		if err := errs.Err(); err != nil {
 			return err
@@ -76,7 +84,23 @@ const findAssignmentsSQL = `SELECT a.id, a.patient_id, a.doctor_id, a.created_at
 d.first_name, d.last_name, d.specialization, count(*) OVER ()
 FROM assignments a
 JOIN doctors d ON d.id = a.doctor_id
+JOIN patients p ON p.id = a.patient_id
 WHERE a.owner_id = $1`
+
+// searchNames adds the Django design's search of assignments: every term
+// in the patient's or the doctor's first or last name. Search keys start
+// with the names, joined by \x1f (patients: first, last, email; doctors:
+// first, last, email, specialization), and a term holds no \x1f, so a
+// match followed by one more separator (two for a doctor) is in a name.
+func (q *query) searchNames(search string) {
+	for _, t := range searchTerms(search) {
+		q.sql.WriteString(" AND (p.search_key LIKE ")
+		q.sql.WriteString(q.arg("%" + escapeLike(t) + "%\x1f%"))
+		q.sql.WriteString(` ESCAPE '\' OR d.search_key LIKE `)
+		q.sql.WriteString(q.arg("%" + escapeLike(t) + "%\x1f%\x1f%"))
+		q.sql.WriteString(` ESCAPE '\')`)
+	}
+}
 
 // FindAssignments returns a page of the assignments of the caller's patients.
 func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.ListOptions) ([]*healthcare.Assignment, int, error) {
@@ -85,6 +109,7 @@ func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.
 		return nil, 0, err
 	}
 	q := newQuery(findAssignmentsSQL, owner)
+	q.searchNames(opt.Search)
 	if err := q.page(ctx, s.db.pool(), &opt, assignmentOrder, "a.id"); err != nil {
 		return nil, 0, err
 	}

@@ -22,7 +22,7 @@ var _ healthcare.AuditService = (*AuditService)(nil)
 func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
 
 const auditColumns = `id, at, actor_id, action, object_type, object_id, patient_id, patient_ids, owner_id,
-outcome, client_addr, request_id, reason`
+outcome, client_addr, request_id, detail, reason`
 
 const findEventsSQL = `SELECT ` + auditColumns + `, count(*) OVER () FROM audit_events WHERE 1 = 1`
 
@@ -93,7 +93,7 @@ func scanEvent(row scanner, extra ...any) (*healthcare.AuditEvent, error) {
 		patientIDs                    string
 	)
 	dest := append([]any{&ev.ID, &ev.At, &actor, &ev.Action, &ev.ObjectType, &object, &patient, &patientIDs,
-		&owner, &ev.Outcome, &ev.ClientAddr, &ev.RequestID, &ev.Reason}, extra...)
+		&owner, &ev.Outcome, &ev.ClientAddr, &ev.RequestID, &ev.Detail, &ev.Reason}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, fmt.Errorf("scan audit event: %w", err)
 	}

@@ -153,7 +153,7 @@ func TestAuditAtomicWithChange(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := &healthcare.Patient{FirstName: "N", LastName: "N", Email: "n@n.com", DOB: f.alicePat.DOB}
-			if err := f.patients.CreatePatient(f.alice, p); healthcare.ErrorCode(err) != healthcare.EINTERNAL {
+			if err := f.patients.CreatePatient(f.alice, p, nil); healthcare.ErrorCode(err) != healthcare.EINTERNAL {
 				t.Errorf("CreatePatient with a broken audit trail = %v, want an internal error", err)
 			}
 			notes := "changed"

@@ -23,7 +23,7 @@ import (
 const auditWriters = 1
 
 // maxAuditBatch bounds one group commit, so that it is one statement: at
-// 13 parameters an event, far below both engines' parameter limits.
+// 14 parameters an event, far below both engines' parameter limits.
 const maxAuditBatch = 256
 
 // auditor writes audit events. Events of a change are inserted in the
@@ -161,7 +161,7 @@ func (a *auditor) insertTx(ctx context.Context, tx handle, events ...*healthcare
 }
 
 const insertAuditSQL = `INSERT INTO audit_events (at, actor_id, action, object_type, object_id, patient_id,
-patient_ids, owner_id, outcome, client_addr, request_id, subject_hash, reason) VALUES `
+patient_ids, owner_id, outcome, client_addr, request_id, subject_hash, detail, reason) VALUES `
 
 func (a *auditor) insert(ctx context.Context, tx handle, events []*healthcare.AuditEvent) error {
 	for len(events) > 0 {
@@ -178,7 +178,7 @@ func (a *auditor) insert(ctx context.Context, tx handle, events []*healthcare.Au
 				q.arg(ev.At), q.arg(nullID(ev.ActorID)), q.arg(ev.Action), q.arg(ev.ObjectType),
 				q.arg(nullID(ev.ObjectID)), q.arg(nullID(ev.PatientID)), q.arg(joinIDs(ev.PatientIDs)),
 				q.arg(nullID(ev.OwnerID)), q.arg(ev.Outcome), q.arg(ev.ClientAddr), q.arg(ev.RequestID),
-				q.arg(ev.SubjectHash), q.arg(ev.Reason),
+				q.arg(ev.SubjectHash), q.arg(ev.Detail), q.arg(ev.Reason),
 			}, ", ") + ")")
 		}
 		if _, err := tx.exec(ctx, q.String(), q.args...); err != nil {

@@ -350,7 +350,7 @@ func (s *AuthService) Authenticate(ctx context.Context, access string) (*healthc
 	if err != nil {
 		return nil, err
 	}
-	u, err := findUserByID(ctx, s.db.pool(), claims.UserID)
+	u, err := s.db.authUser(ctx, claims.UserID)
 	if err != nil {
 		return nil, err
 	}

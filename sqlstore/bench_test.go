@@ -22,7 +22,7 @@ func BenchmarkStore(b *testing.B) {
 	for i := range 200 {
 		d := &healthcare.Doctor{FirstName: "Doc", LastName: fmt.Sprintf("Who%03d", i), Email: fmt.Sprintf("d%d@clinic.com", i),
 			Specialization: []string{"Cardiology", "Neurology", "Oncology", "Pediatrics"}[i%4]}
-		if err := doctors.CreateDoctor(owner, d); err != nil {
+		if err := doctors.CreateDoctor(owner, d, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -55,7 +55,7 @@ func BenchmarkStore(b *testing.B) {
 			i++
 			p := &healthcare.Patient{FirstName: "New", LastName: "One", Email: fmt.Sprintf("new%d@example.com", i),
 				DOB: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
-			if err := patients.CreatePatient(owner, p); err != nil {
+			if err := patients.CreatePatient(owner, p, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -69,7 +69,7 @@ func createPatients(b *testing.B, patients *sqlstore.PatientService, ctx context
 	for i := range n {
 		p := &healthcare.Patient{FirstName: "Pat", LastName: fmt.Sprintf("Name%04d", i), Email: fmt.Sprintf("p%d@example.com", i),
 			DOB: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
-		if err := patients.CreatePatient(ctx, p); err != nil {
+		if err := patients.CreatePatient(ctx, p, nil); err != nil {
 			b.Fatal(err)
 		}
 		ids = append(ids, p.ID)

@@ -91,9 +91,32 @@ func doctorSearchKey(d *healthcare.Doctor) string {
 
 func doctorWriteError(op string, err error) error {
 	if classify(err) == uniqueViolation {
-		return healthcare.FieldError("email", "doctor with this email already exists.")
+		return healthcare.FieldError("email", msgDoctorEmailHeld)
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+const msgDoctorEmailHeld = "doctor with this email already exists."
+
+const doctorEmailHeldSQL = `SELECT count(*) FROM doctors WHERE email_key = $1 AND id <> $2`
+
+// checkDoctor reports d's problems with those found reading the request,
+// an email another doctor holds among them, as checkPatient does.
+func checkDoctor(ctx context.Context, h handle, id int64, d *healthcare.Doctor, problems healthcare.FieldErrors) error {
+	errs := withProblems(d.Validate(), problems)
+	if len(errs) == 0 {
+		return nil
+	}
+	if _, bad := errs["email"]; !bad {
+		var n int
+		if err := h.queryRow(ctx, doctorEmailHeldSQL, healthcare.Fold(d.Email), id).Scan(&n); err != nil {
+			return fmt.Errorf("check doctor email: %w", err)
+		}
+		if n > 0 {
+			errs.Add("email", msgDoctorEmailHeld)
+		}
+	}
+	return errs.Err()
 }
 
 const insertDoctorSQL = `INSERT INTO doctors
@@ -101,9 +124,9 @@ const insertDoctorSQL = `INSERT INTO doctors
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`
 
 // CreateDoctor adds d to the directory.
-func (s *DoctorService) CreateDoctor(ctx context.Context, d *healthcare.Doctor) error {
+func (s *DoctorService) CreateDoctor(ctx context.Context, d *healthcare.Doctor, problems healthcare.FieldErrors) error {
 	ev := newEvent(ctx, healthcare.ActionDoctorCreate, "doctor", 0)
-	if err := d.Validate(); err != nil {
+	if err := checkDoctor(ctx, s.db.pool(), 0, d, problems); err != nil {
 		return s.db.audit.recordFailure(ctx, ev, err)
 	}
 	now := s.db.now()
@@ -137,11 +160,8 @@ func (s *DoctorService) UpdateDoctor(ctx context.Context, id int64, upd healthca
 		if upd.IfUpdatedAt != nil && !d.UpdatedAt.Equal(*upd.IfUpdatedAt) {
 			return errPrecondition()
 		}
-		if err := upd.Problems.Err(); err != nil {
-			return err
-		}
 		upd.Apply(d)
-		if err := d.Validate(); err != nil {
+		if err := checkDoctor(ctx, tx, id, d, upd.Problems); err != nil {
 			return err
 		}
 		d.UpdatedAt = s.db.now()

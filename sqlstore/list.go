@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -40,13 +41,23 @@ func (q *query) where(cond string, v any) {
 // search adds one LIKE per whitespace-separated term on a key column, all
 // of which must match, as DRF's SearchFilter does.
 func (q *query) search(column, search string) {
-	terms := strings.Fields(healthcare.Fold(search))
+	for _, t := range searchTerms(search) {
+		q.where(column+` LIKE %s ESCAPE '\'`, "%"+escapeLike(t)+"%")
+	}
+}
+
+// searchTerms splits a search as DRF's SearchFilter does (Python's split
+// on white space, which counts \x1c-\x1f too, and on commas; NULs
+// dropped), folded, at most maxSearchTerms of them.
+func searchTerms(search string) []string {
+	search = strings.ReplaceAll(search, "\x00", "")
+	terms := strings.FieldsFunc(healthcare.Fold(search), func(r rune) bool {
+		return r == ',' || unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
+	})
 	if len(terms) > maxSearchTerms {
 		terms = terms[:maxSearchTerms]
 	}
-	for _, t := range terms {
-		q.where(column+` LIKE %s ESCAPE '\'`, "%"+escapeLike(t)+"%")
-	}
+	return terms
 }
 
 // page adds ORDER BY, LIMIT and OFFSET. The last page is found by counting

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -137,14 +138,14 @@ const insertPatientSQL = `INSERT INTO patients
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING id`
 
 // CreatePatient stores p as the caller's patient.
-func (s *PatientService) CreatePatient(ctx context.Context, p *healthcare.Patient) error {
+func (s *PatientService) CreatePatient(ctx context.Context, p *healthcare.Patient, problems healthcare.FieldErrors) error {
 	owner, err := ownerID(ctx)
 	if err != nil {
 		return err
 	}
 	ev := newEvent(ctx, healthcare.ActionPatientCreate, "patient", 0)
 	now := s.db.now()
-	if err := p.Validate(today(now)); err != nil {
+	if err := checkPatient(ctx, s.db.pool(), owner, 0, p, problems, today(now)); err != nil {
 		return s.db.audit.recordFailure(ctx, ev, err)
 	}
 	p.OwnerID, p.CreatedAt, p.UpdatedAt, p.Version = owner, now, now, 1
@@ -164,6 +165,46 @@ func (s *PatientService) CreatePatient(ctx context.Context, p *healthcare.Patien
 	return nil
 }
 
+const patientEmailHeldSQL = `SELECT count(*) FROM patients WHERE owner_id = $1 AND email_key = $2 AND id <> $3`
+
+// checkPatient reports p's problems with those found reading the request,
+// as DRF's serializer reports them: every field's at once, a field the
+// request got wrong with that problem only, and an email the owner's other
+// patient holds among them. Without any problem the unique constraint
+// alone decides, at the write, so there is no race.
+func checkPatient(ctx context.Context, h handle, owner, id int64, p *healthcare.Patient, problems healthcare.FieldErrors, today time.Time) error {
+	errs := withProblems(p.Validate(today), problems)
+	if len(errs) == 0 {
+		return nil
+	}
+	if _, bad := errs["email"]; !bad {
+		var n int
+		if err := h.queryRow(ctx, patientEmailHeldSQL, owner, healthcare.Fold(p.Email), id).Scan(&n); err != nil {
+			return fmt.Errorf("check patient email: %w", err)
+		}
+		if n > 0 {
+			errs.Add("email", msgPatientEmailHeld)
+		}
+	}
+	return errs.Err()
+}
+
+const msgPatientEmailHeld = "patient with this email already exists."
+
+// withProblems merges a record's validation error with the problems found
+// reading the request; a field the request got wrong keeps only those.
+func withProblems(validation error, problems healthcare.FieldErrors) healthcare.FieldErrors {
+	errs := healthcare.FieldErrors{}
+	var e *healthcare.Error
+	if errors.As(validation, &e) {
+		errs.Merge(e.Fields)
+	}
+	for field, msgs := range problems {
+		errs[field] = msgs
+	}
+	return errs
+}
+
 func patientSearchKey(p *healthcare.Patient) string {
 	return healthcare.SearchKey(p.FirstName, p.LastName, p.Email)
 }
@@ -171,7 +212,7 @@ func patientSearchKey(p *healthcare.Patient) string {
 // patientWriteError turns the one unique rule on patients into its field error.
 func patientWriteError(op string, err error) error {
 	if classify(err) == uniqueViolation {
-		return healthcare.FieldError("email", "patient with this email already exists.")
+		return healthcare.FieldError("email", msgPatientEmailHeld)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
@@ -196,14 +237,11 @@ func (s *PatientService) UpdatePatient(ctx context.Context, id int64, upd health
 		if !ifMatch.Matches(p.Version) {
 			return errPrecondition()
 		}
-		if err := upd.Problems.Err(); err != nil {
-			return err
-		}
 		now := s.db.now()
 		before := *p
 		upd.Apply(p)
 		p.DOB = dateOnly(p.DOB)
-		if err := p.Validate(today(now)); err != nil {
+		if err := checkPatient(ctx, tx, owner, id, p, upd.Problems, today(now)); err != nil {
 			return err
 		}
 		if *p == before {

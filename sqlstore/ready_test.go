@@ -51,7 +51,7 @@ func TestReady(t *testing.T) {
 			create := func() error {
 				n++
 				return patients.CreatePatient(owner, &healthcare.Patient{FirstName: "F", LastName: "L",
-					Email: fmt.Sprintf("p%d@example.com", n), DOB: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)})
+					Email: fmt.Sprintf("p%d@example.com", n), DOB: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)}, nil)
 			}
 			if err := db.Ready(ctx); err != nil {
 				t.Fatalf("Ready() of a fresh database = %v", err)

@@ -142,7 +142,7 @@ func TestReadPatientWithReason(t *testing.T) {
 		c := newConsole(t, db)
 		annCtx := healthcare.NewContextWithUser(context.Background(), &healthcare.User{ID: c.ann, IsActive: true})
 		p := &healthcare.Patient{FirstName: "P", LastName: "Q", Email: "p@q.com", DOB: time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC)}
-		if err := sqlstore.NewPatientService(db).CreatePatient(annCtx, p); err != nil {
+		if err := sqlstore.NewPatientService(db).CreatePatient(annCtx, p, nil); err != nil {
 			t.Fatal(err)
 		}
 		_, err := c.staff.ReadPatient(c.rootCtx, p.ID, "  ")

@@ -70,16 +70,16 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 		ctx context.Context
 		p   *healthcare.Patient
 	}{{f.alice, f.alicePat}, {f.bob, f.bobPat}} {
-		if err := f.patients.CreatePatient(c.ctx, c.p); err != nil {
+		if err := f.patients.CreatePatient(c.ctx, c.p, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	f.doctor = &healthcare.Doctor{FirstName: "D", LastName: "R", Email: "d@r.com", Specialization: "GP"}
-	if err := f.doctors.CreateDoctor(f.alice, f.doctor); err != nil {
+	if err := f.doctors.CreateDoctor(f.alice, f.doctor, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.aliceAssignment = &healthcare.Assignment{PatientID: f.alicePat.ID, DoctorID: f.doctor.ID}
-	if err := f.assignments.CreateAssignment(f.alice, f.aliceAssignment); err != nil {
+	if err := f.assignments.CreateAssignment(f.alice, f.aliceAssignment, nil); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -126,7 +126,7 @@ func TestOwnerScoping(t *testing.T) {
 				t.Errorf("%s as another owner: code %q, want %q", name, code, healthcare.ENOTFOUND)
 			}
 		}
-		err := f.assignments.CreateAssignment(f.bob, &healthcare.Assignment{PatientID: f.alicePat.ID, DoctorID: f.doctor.ID})
+		err := f.assignments.CreateAssignment(f.bob, &healthcare.Assignment{PatientID: f.alicePat.ID, DoctorID: f.doctor.ID}, nil)
 		if code := healthcare.ErrorCode(err); code != healthcare.EINVALID {
 			t.Errorf("CreateAssignment on another's patient: code %q, want invalid", code)
 		}
@@ -216,7 +216,7 @@ func TestDeleteDoctorRaceWithAssignment(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		f := newFixture(t, db)
 		d := &healthcare.Doctor{FirstName: "E", LastName: "F", Email: "e@f.com", Specialization: "GP"}
-		if err := f.doctors.CreateDoctor(f.alice, d); err != nil {
+		if err := f.doctors.CreateDoctor(f.alice, d, nil); err != nil {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
@@ -224,7 +224,7 @@ func TestDeleteDoctorRaceWithAssignment(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			assignErr = f.assignments.CreateAssignment(f.alice, &healthcare.Assignment{PatientID: f.alicePat.ID, DoctorID: d.ID})
+			assignErr = f.assignments.CreateAssignment(f.alice, &healthcare.Assignment{PatientID: f.alicePat.ID, DoctorID: d.ID}, nil)
 		}()
 		go func() { defer wg.Done(); deleteErr = f.doctors.DeleteDoctor(f.bob, d.ID) }()
 		wg.Wait()

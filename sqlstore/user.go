@@ -43,6 +43,20 @@ func findUserByID(ctx context.Context, q handle, id int64) (*healthcare.User, er
 	return u, nil
 }
 
+// authUser is findUserByID for authenticating a token, through the
+// account cache.
+func (db *DB) authUser(ctx context.Context, id int64) (*healthcare.User, error) {
+	if u, ok := db.users.get(id); ok {
+		return u, nil
+	}
+	gen, at := db.users.begin()
+	u, err := findUserByID(ctx, db.pool(), id)
+	if u != nil {
+		db.users.put(gen, at, u)
+	}
+	return u, err
+}
+
 // A login name is a username or an email, folded; login_names holds each
 // account's, so at most one account answers to it.
 const findUserByLoginSQL = `SELECT ` + userColumns + ` FROM users

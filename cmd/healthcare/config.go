@@ -37,24 +37,27 @@ type config struct {
 	RefreshLifetime    time.Duration
 	AutoMigrate        bool
 	DBMaxConns         int
-	ShutdownTimeout    time.Duration
-	LogFormat          string
-	LogLevel           string
-	TrustedProxies     []netip.Prefix
-	LoginLimit         healthcare.Limit
-	AuthLimit          healthcare.Limit
-	DoctorLimit        healthcare.Limit
-	HashConcurrency    int
-	HashWait           time.Duration
-	CORSOrigins        []string
-	TLSCertFile        string
-	TLSKeyFile         string
-	RequestTimeout     time.Duration
-	ShutdownDelay      time.Duration
-	MetricsAddr        string
-	Pprof              bool
-	HTTP               httpLimits
-	Console            consoleConfig
+	// UserCacheMaxAge bounds how long an account is reused to authenticate
+	// tokens without reading it (-1: read on every request).
+	UserCacheMaxAge time.Duration
+	ShutdownTimeout time.Duration
+	LogFormat       string
+	LogLevel        string
+	TrustedProxies  []netip.Prefix
+	LoginLimit      healthcare.Limit
+	AuthLimit       healthcare.Limit
+	DoctorLimit     healthcare.Limit
+	HashConcurrency int
+	HashWait        time.Duration
+	CORSOrigins     []string
+	TLSCertFile     string
+	TLSKeyFile      string
+	RequestTimeout  time.Duration
+	ShutdownDelay   time.Duration
+	MetricsAddr     string
+	Pprof           bool
+	HTTP            httpLimits
+	Console         consoleConfig
 }
 
 // consoleConfig is the staff console's: when its sessions end, and
@@ -133,6 +136,7 @@ func parseConfig(getenv func(string) string) (*config, error) {
 		RefreshLifetime: e.duration("REFRESH_TOKEN_LIFETIME", 24*time.Hour),
 		AutoMigrate:     e.bool("AUTO_MIGRATE", true),
 		DBMaxConns:      e.int("DB_MAX_CONNS", 16),
+		UserCacheMaxAge: e.durationOrOff("USER_CACHE_MAX_AGE", sqlstore.DefaultUserCacheMaxAge),
 		ShutdownTimeout: e.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
 		ShutdownDelay:   e.durationOrZero("SHUTDOWN_DELAY"),
 		LogFormat:       e.oneOf("LOG_FORMAT", "text", "json"),
@@ -335,6 +339,14 @@ func (e *env) duration(key string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// durationOrOff is a duration, or 0 for off (returned as -1).
+func (e *env) durationOrOff(key string, def time.Duration) time.Duration {
+	if e.str(key, "") == "0" {
+		return -1
+	}
+	return e.duration(key, def)
 }
 
 // durationOrZero is a duration that may also be 0, its default.

@@ -122,7 +122,8 @@ func preflight(cfg *config, logger *slog.Logger) error {
 // openServing opens the database with the metrics watching it, and
 // migrates it if AUTO_MIGRATE is on.
 func openServing(ctx context.Context, cfg *config, logger *slog.Logger, m *metrics.Metrics) (*sqlstore.DB, error) {
-	db, err := openDB(ctx, cfg, m.AuditBatch)
+	db, err := openDB(ctx, cfg, sqlstore.Options{AuditBatch: m.AuditBatch, Logger: logger,
+		UserCacheMaxAge: cfg.UserCacheMaxAge})
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func (c *console) handleDoctorNew(w http.ResponseWriter, r *http.Request) error 
 func (c *console) handleDoctorCreate(w http.ResponseWriter, r *http.Request) error {
 	f := readDoctorForm(r)
 	d := &healthcare.Doctor{FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Specialization: f.Specialization}
-	err := c.svc.Doctors.CreateDoctor(r.Context(), d)
+	err := c.svc.Doctors.CreateDoctor(r.Context(), d, nil)
 	if healthcare.ErrorCode(err) == healthcare.EINVALID {
 		c.renderDoctor(w, r, http.StatusBadRequest, f, err)
 		return nil

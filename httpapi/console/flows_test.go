@@ -153,11 +153,11 @@ func assign(t *testing.T, e *env, doctor int64, n int) []*healthcare.Patient {
 	for i := range n {
 		p := &healthcare.Patient{FirstName: "Pat", LastName: "Ient", Email: "p" + strconv.Itoa(i) + "@example.com",
 			DOB: time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC)}
-		if err := sqlstore.NewPatientService(e.db).CreatePatient(ctx, p); err != nil {
+		if err := sqlstore.NewPatientService(e.db).CreatePatient(ctx, p, nil); err != nil {
 			t.Fatal(err)
 		}
 		if doctor != 0 {
-			if err := sqlstore.NewAssignmentService(e.db).CreateAssignment(ctx, &healthcare.Assignment{PatientID: p.ID, DoctorID: doctor}); err != nil {
+			if err := sqlstore.NewAssignmentService(e.db).CreateAssignment(ctx, &healthcare.Assignment{PatientID: p.ID, DoctorID: doctor}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -50,6 +50,12 @@ func Start(ctx context.Context, bin string, env ...string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	return StartAt(ctx, addr, bin, env...)
+}
+
+// StartAt is Start on a given address, for drivers that must keep to a
+// range of ports.
+func StartAt(ctx context.Context, addr, bin string, env ...string) (*Server, error) {
 	s := &Server{URL: "http://" + addr, exited: make(chan struct{})}
 	s.cmd = exec.CommandContext(ctx, bin, "serve")
 	s.cmd.Env = append(os.Environ(), "ADDR="+addr,
