@@ -148,7 +148,7 @@ type router struct {
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p := r.URL.Path; rt.console != nil && (p == "/admin" || strings.HasPrefix(p, "/admin/")) {
-		setRoute(r, "/admin/")
+		setRoute(r, "/admin/") // the console names its own route, if it has one
 		if p == "/admin" {
 			http.Redirect(w, r, "/admin/", http.StatusMovedPermanently)
 			return
