@@ -115,6 +115,10 @@ func (s *StaffService) changeUser(ctx context.Context, id int64, action string,
 	if err != nil {
 		return nil, s.db.audit.recordFailure(ctx, ev, err)
 	}
+	// This instance forgets the account now, so its very next request is
+	// authenticated on the new row; other instances hear of the change from
+	// the database (listen.go).
+	s.db.users.invalidate(id)
 	return u, nil
 }
 

@@ -151,7 +151,7 @@ func newAPIHandler(cfg *config, logger *slog.Logger, db *sqlstore.DB, m *metrics
 	sessions.Idle, sessions.Lifetime = cfg.Console.Idle, cfg.Console.Lifetime
 	adminConsole := console.NewHandler(logger, console.Config{
 		AuthLimit: cfg.AuthLimit, SecureCookies: cfg.Console.SecureCookies, Unavailable: sqlstore.IsUnavailable,
-		Metrics: m,
+		Metrics: m, NoteRoute: httpapi.NoteRoute, NoteUser: httpapi.NoteUser,
 	}, console.Services{
 		Sessions: sessions,
 		Staff:    sqlstore.NewStaffService(auth),

@@ -115,7 +115,7 @@ const (
 )
 
 var csvHeader = []string{"id", "at", "actor", "action", "object_type", "object_id", "patient_id", "patient_ids",
-	"owner", "outcome", "client_addr", "request_id", "reason"}
+	"owner", "outcome", "client_addr", "request_id", "reason", "detail"}
 
 // handleAuditExport streams the filtered events, newest first: each row
 // is written as it is read, so an export of any size holds little memory.
@@ -182,7 +182,7 @@ func csvRow(ev *healthcare.AuditEvent) []string {
 	}
 	return []string{strconv.FormatInt(ev.ID, 10), ev.At.UTC().Format(time.RFC3339Nano), optID(ev.ActorID), ev.Action,
 		ev.ObjectType, optID(ev.ObjectID), optID(ev.PatientID), strings.Join(ids, " "), optID(ev.OwnerID),
-		ev.Outcome, ev.ClientAddr, ev.RequestID, spreadsheetSafe(ev.Reason)}
+		ev.Outcome, ev.ClientAddr, ev.RequestID, spreadsheetSafe(ev.Reason), spreadsheetSafe(ev.Detail)}
 }
 
 // spreadsheetSafe keeps a typed reason from being run as a formula by the
@@ -195,7 +195,7 @@ func spreadsheetSafe(s string) string {
 }
 
 // exportEvent is an event in the JSON lines export: the API's audit shape,
-// with the owner and the reason.
+// with the owner, the reason and the detail.
 type exportEvent struct {
 	ID         int64   `json:"id"`
 	At         string  `json:"at"`
@@ -210,6 +210,7 @@ type exportEvent struct {
 	ClientAddr string  `json:"client_addr"`
 	RequestID  string  `json:"request_id"`
 	Reason     string  `json:"reason,omitempty"`
+	Detail     string  `json:"detail,omitempty"`
 }
 
 func ptrID(id int64) *int64 {
@@ -226,5 +227,6 @@ func toExportEvent(ev *healthcare.AuditEvent) exportEvent {
 	}
 	return exportEvent{ID: ev.ID, At: ev.At.UTC().Format(time.RFC3339Nano), Actor: ptrID(ev.ActorID), Action: ev.Action,
 		ObjectType: ev.ObjectType, ObjectID: ptrID(ev.ObjectID), PatientID: ptrID(ev.PatientID), PatientIDs: ids,
-		Owner: ptrID(ev.OwnerID), Outcome: ev.Outcome, ClientAddr: ev.ClientAddr, RequestID: ev.RequestID, Reason: ev.Reason}
+		Owner: ptrID(ev.OwnerID), Outcome: ev.Outcome, ClientAddr: ev.ClientAddr, RequestID: ev.RequestID, Reason: ev.Reason,
+		Detail: ev.Detail}
 }

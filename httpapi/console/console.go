@@ -6,6 +6,7 @@
 package console
 
 import (
+	"context"
 	"embed"
 	"io/fs"
 	"log/slog"
@@ -31,6 +32,10 @@ type Config struct {
 	Unavailable func(error) bool
 	// Metrics counts sign-ins with the API's logins; nil counts nothing.
 	Metrics Metrics
+	// NoteRoute and NoteUser tell the access log around the console which
+	// route a request matched and whom it served; nil: nobody is told.
+	NoteRoute func(ctx context.Context, pattern string)
+	NoteUser  func(ctx context.Context, id int64)
 }
 
 // Metrics counts what the console's sign-in does, as the API's login does.
@@ -65,6 +70,12 @@ func NewHandler(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
 	}
+	if cfg.NoteRoute == nil {
+		cfg.NoteRoute = func(context.Context, string) {}
+	}
+	if cfg.NoteUser == nil {
+		cfg.NoteUser = func(context.Context, int64) {}
+	}
 	c := &console{logger: logger, cfg: cfg, svc: svc, pages: parsePages()}
 	mux := http.NewServeMux()
 	c.addRoutes(mux)
@@ -79,10 +90,12 @@ func NewHandler(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 			c.fail(w, r, healthcare.NotFound())
 			return
 		}
-		if _, pattern := mux.Handler(r); pattern == "" {
+		_, pattern := mux.Handler(r)
+		if pattern == "" {
 			c.fail(w, r, healthcare.NotFound())
 			return
 		}
+		c.cfg.NoteRoute(r.Context(), pattern)
 		mux.ServeHTTP(w, r)
 	})
 }

@@ -87,6 +87,11 @@ func TestAccounts(t *testing.T) {
 		audit := b.get("/admin/audit/?actor=" + idOf(e.root) + "&action=user.deactivate")
 		wantBody(t, "audit", audit, "user.deactivate", `<a href="/admin/accounts/`+idOf(e.ann)+`">user `+idOf(e.ann)+`</a>`)
 		wantStatus(t, "no such account", b.get("/admin/accounts/999999"), http.StatusNotFound)
+		// The access log names the console's route and the staff account.
+		want := `"route":"GET /admin/accounts/{id}","status":404,`
+		if logs := e.logs.String(); !strings.Contains(logs, want) || !strings.Contains(logs, `"user_id":`+idOf(e.root)+`,`) {
+			t.Errorf("access log lacks %s and root's id:\n%s", want, logs)
+		}
 	})
 }
 

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -42,6 +43,25 @@ type env struct {
 	root, ann *healthcare.User
 	mu        sync.Mutex
 	now       time.Time
+	logs      lockedBuffer
+}
+
+// lockedBuffer is the server's log, written by concurrent requests.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 func (e *env) advance(d time.Duration) {
@@ -86,7 +106,8 @@ func newEnv(t *testing.T, db *sqlstore.DB, cfg console.Config) *env {
 		t.Fatal(err)
 	}
 	e.auth = sqlstore.NewAuthService(db, hasher, policy, signer)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := slog.New(slog.NewJSONHandler(&e.logs, nil))
+	cfg.NoteRoute, cfg.NoteUser = httpapi.NoteRoute, httpapi.NoteUser
 	svc := console.Services{
 		Sessions: sqlstore.NewSessionService(e.auth),
 		Staff:    sqlstore.NewStaffService(e.auth),

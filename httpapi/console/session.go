@@ -114,6 +114,7 @@ func (c *console) staff(h handlerFunc) http.Handler {
 		} else if err != nil {
 			return err
 		}
+		c.cfg.NoteUser(r.Context(), u.ID)
 		token := csrfToken(id)
 		ctx := healthcare.NewContextWithUser(r.Context(), u)
 		ctx = context.WithValue(context.WithValue(ctx, csrfKey, token), sessionKey, id)
