@@ -147,6 +147,7 @@ func (g *gen) tour() {
 	g.tooLarge()
 	g.options()
 	g.passwordRules()
+	g.invisiblePassword()
 	g.add(step{Method: "POST", Path: "/api/auth/register/", Route: "/api/auth/register/", BodyKind: "json"})
 	g.add(step{Method: "GET", Path: "/api/patients/", Route: "/api/patients/", Auth: "raw:Bearer a.b.c"})
 	g.add(step{Method: "GET", Path: "/api/patients/", Route: "/api/patients/", Auth: "raw:Bearer"})
@@ -270,6 +271,16 @@ func (g *gen) passwordRules() {
 		g.add(step{Method: "POST", Path: "/api/auth/register/", Route: "/api/auth/register/", BodyKind: "json",
 			Body: []field{{"username", g.username(u)}, {"email", g.userEmail(u)}, {"password", p}}})
 	}
+}
+
+// invisiblePassword registers with a password whose characters mostly do
+// not show: Django counts code points, ours what shows.
+func (g *gen) invisiblePassword() {
+	u := g.spareUser()
+	g.add(step{Method: "POST", Path: "/api/auth/register/", Route: "/api/auth/register/", BodyKind: "json",
+		Body: []field{{"username", g.username(u)}, {"email", g.userEmail(u)},
+			{"password", pickOf(g, []string{strings.Repeat(" ", 12), "Zz9!" + strings.Repeat("\u200b", 10), "Qx7" + strings.Repeat("\u0301", 9)})}},
+		Tags: []string{"invisible-password"}})
 }
 
 func (g *gen) login() {
