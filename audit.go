@@ -25,6 +25,7 @@ const (
 	ActionLogout           = "auth.logout"
 	ActionTokenReuse       = "auth.token_reuse" // #nosec G101 -- an action name, not a credential
 	ActionPasswordChange   = "auth.password_change"
+	ActionImportDjango     = "import.django" // healthcare import django
 )
 
 // Audit outcomes.
@@ -43,7 +44,7 @@ type AuditEvent struct {
 	At         time.Time
 	ActorID    int64 // 0: no authenticated actor
 	Action     string
-	ObjectType string // "patient", "doctor", "assignment", "user", "token"
+	ObjectType string // "patient", "doctor", "assignment", "user", "token", "import"
 	ObjectID   int64  // 0: none
 	PatientID  int64  // 0: none
 	// PatientIDs are the patients a list request returned.
@@ -57,6 +58,11 @@ type AuditEvent struct {
 	// SubjectHash is a keyed hash of a login name that matched no account,
 	// to correlate failed logins without storing the name.
 	SubjectHash string
+	// Detail is what an event of the command line says about itself (an
+	// import's source and counts); empty for requests. Never names a person.
+	Detail string
+	// Reason is what a staff member typed to open a patient record.
+	Reason string
 }
 
 // AuditFilter selects a page of events.
@@ -64,6 +70,11 @@ type AuditFilter struct {
 	ListOptions
 	PatientID int64
 	Action    string
+	ActorID   int64 // 0: any
+	// Involving selects the events an account made or that concern it or
+	// its patients; 0: any.
+	Involving int64
+	Outcome   string // "": any
 	Since     *time.Time
 	Until     *time.Time
 }

@@ -38,6 +38,9 @@ type DoctorUpdate struct {
 	// Problems are format errors found while reading the request, reported
 	// once the doctor is found.
 	Problems FieldErrors
+	// IfUpdatedAt, when set, is the version the change was made on: the
+	// update is refused with EPRECONDITION if the doctor changed since.
+	IfUpdatedAt *time.Time
 }
 
 // Apply sets the non-nil fields on d.
@@ -73,7 +76,8 @@ type DoctorService interface {
 	// problems are those found reading the request (nil if none), reported
 	// with d's own.
 	CreateDoctor(ctx context.Context, d *Doctor, problems FieldErrors) error
-	// UpdateDoctor changes the fields set in upd. ENOTFOUND, EINVALID.
+	// UpdateDoctor changes the fields set in upd. ENOTFOUND, EINVALID,
+	// EPRECONDITION when upd.IfUpdatedAt no longer matches.
 	UpdateDoctor(ctx context.Context, id int64, upd DoctorUpdate) (*Doctor, error)
 	// DeleteDoctor removes a doctor. ENOTFOUND, EDOCTORASSIGNED while any
 	// patient is still assigned to it.

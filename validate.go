@@ -89,7 +89,32 @@ func NormalizeEmail(v string) string {
 // in key columns with a plain UNIQUE, since neither engine can be trusted
 // to fold (SQLite's lower() knows only ASCII).
 func Fold(v string) string {
+	if k, ok := foldASCII(v); ok {
+		return k
+	}
+	return foldUnicode(v)
+}
+
+func foldUnicode(v string) string {
 	return norm.NFKC.String(strings.Map(cherokeeCapital, folder.String(norm.NFKC.String(v))))
+}
+
+// foldASCII is Fold of a string of ASCII only, where NFKC changes nothing
+// and case folding maps A-Z to a-z alone: most names and emails, folded a
+// few times faster (an import folds millions).
+func foldASCII(v string) (string, bool) {
+	upper := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 0x80 {
+			return "", false
+		}
+		upper = upper || ('A' <= c && c <= 'Z')
+	}
+	if !upper {
+		return v, true
+	}
+	return strings.ToLower(v), true
 }
 
 // cherokeeCapital undoes x/text's folding of Cherokee capitals to small

@@ -22,6 +22,7 @@ type auditEventResponse struct {
 	Outcome    string  `json:"outcome"`
 	ClientAddr string  `json:"client_addr"`
 	RequestID  string  `json:"request_id"`
+	Detail     string  `json:"detail"`
 }
 
 func optionalID(id int64) *int64 {
@@ -38,7 +39,7 @@ func toAuditEventResponse(ev *healthcare.AuditEvent) auditEventResponse {
 	}
 	return auditEventResponse{ID: ev.ID, At: jsonTime(ev.At), Actor: optionalID(ev.ActorID), Action: ev.Action,
 		ObjectType: ev.ObjectType, ObjectID: optionalID(ev.ObjectID), PatientID: optionalID(ev.PatientID),
-		PatientIDs: ids, Outcome: ev.Outcome, ClientAddr: ev.ClientAddr, RequestID: ev.RequestID}
+		PatientIDs: ids, Outcome: ev.Outcome, ClientAddr: ev.ClientAddr, RequestID: ev.RequestID, Detail: ev.Detail}
 }
 
 // AuditEventWriter returns a function that writes each event to w as one

@@ -179,9 +179,22 @@ func routeOf(r *http.Request) string {
 // matched, so that middleware outside the router can name the route.
 type patternKey struct{}
 
-func setRoute(r *http.Request, pattern string) {
-	if p, ok := r.Context().Value(patternKey{}).(*string); ok {
+func setRoute(r *http.Request, pattern string) { NoteRoute(r.Context(), pattern) }
+
+// NoteRoute names the route pattern a request matched, for the access log
+// and the metrics: for a handler mounted beside the API's routes (the
+// staff console), which has routes of its own.
+func NoteRoute(ctx context.Context, pattern string) {
+	if p, ok := ctx.Value(patternKey{}).(*string); ok {
 		*p = pattern
+	}
+}
+
+// NoteUser names the user a request was served to, for the access log:
+// for a handler that authenticates its own way (the staff console).
+func NoteUser(ctx context.Context, id int64) {
+	if p, ok := ctx.Value(userKey{}).(*int64); ok {
+		*p = id
 	}
 }
 

@@ -48,6 +48,9 @@ type Services struct {
 	Metrics Metrics
 	// Ready reports whether the service can serve, for /readyz.
 	Ready func(ctx context.Context) error
+	// Console serves every path under /admin/ (the staff console), inside
+	// this handler's middleware; nil: those paths are not found.
+	Console http.Handler
 }
 
 // largeBodySlots is how many requests with a large body are served at
@@ -65,7 +68,7 @@ func NewHandler(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	ew := &errorWriter{logger: logger, unavailable: cfg.Unavailable}
 	mux, paths := http.NewServeMux(), newPathTable()
 	addRoutes(mux, paths, ew, cfg, svc)
-	var h http.Handler = &router{mux: mux, paths: paths, auth: svc.Auth, ew: ew}
+	var h http.Handler = &router{mux: mux, paths: paths, auth: svc.Auth, ew: ew, console: svc.Console}
 	h = withBodyGate(ew, largeBodySlots, 2*time.Second, h)
 	h = withCORS(ew, normalizeOrigins(cfg.CORSAllowedOrigins), h)
 	h = withAllowedHosts(ew, cfg.AllowedHosts, h)
@@ -139,9 +142,20 @@ type router struct {
 	paths *pathTable
 	auth  healthcare.AuthService
 	ew    *errorWriter
+	// console serves /admin/ and below, with paths of its own making.
+	console http.Handler
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; rt.console != nil && (p == "/admin" || strings.HasPrefix(p, "/admin/")) {
+		setRoute(r, "/admin/") // the console names its own route, if it has one
+		if p == "/admin" {
+			http.Redirect(w, r, "/admin/", http.StatusMovedPermanently)
+			return
+		}
+		rt.console.ServeHTTP(w, r)
+		return
+	}
 	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
 		r.URL.Path = strings.TrimSuffix(p, "/")
 		r.URL.RawPath = ""

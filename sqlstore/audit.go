@@ -22,7 +22,7 @@ var _ healthcare.AuditService = (*AuditService)(nil)
 func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
 
 const auditColumns = `id, at, actor_id, action, object_type, object_id, patient_id, patient_ids, owner_id,
-outcome, client_addr, request_id`
+outcome, client_addr, request_id, detail, reason`
 
 const findEventsSQL = `SELECT ` + auditColumns + `, count(*) OVER () FROM audit_events WHERE 1 = 1`
 
@@ -36,19 +36,7 @@ func (s *AuditService) FindEvents(ctx context.Context, f healthcare.AuditFilter)
 	if !u.IsStaff {
 		q.sql.WriteString(" AND (actor_id = " + q.arg(u.ID) + " OR owner_id = " + q.arg(u.ID) + ")")
 	}
-	if f.PatientID != 0 {
-		q.sql.WriteString(" AND (patient_id = " + q.arg(f.PatientID) + " OR patient_ids LIKE " +
-			q.arg("%,"+strconv.FormatInt(f.PatientID, 10)+",%") + ")")
-	}
-	if f.Action != "" {
-		q.where("action = %s", f.Action)
-	}
-	if f.Since != nil {
-		q.where("at >= %s", f.Since.UTC())
-	}
-	if f.Until != nil {
-		q.where("at <= %s", f.Until.UTC())
-	}
+	filterEvents(q, f)
 	f.Ordering = []string{"-id"}
 	if err := q.page(ctx, s.db.pool(), &f.ListOptions, map[string]string{"id": "id"}, "id"); err != nil {
 		return nil, 0, err
@@ -72,6 +60,32 @@ func (s *AuditService) FindEvents(ctx context.Context, f healthcare.AuditFilter)
 	return events, total, err
 }
 
+// filterEvents adds the conditions of f.
+func filterEvents(q *query, f healthcare.AuditFilter) {
+	if f.PatientID != 0 {
+		q.sql.WriteString(" AND (patient_id = " + q.arg(f.PatientID) + " OR patient_ids LIKE " +
+			q.arg("%,"+strconv.FormatInt(f.PatientID, 10)+",%") + ")")
+	}
+	if f.Action != "" {
+		q.where("action = %s", f.Action)
+	}
+	if f.ActorID != 0 {
+		q.where("actor_id = %s", f.ActorID)
+	}
+	if f.Involving != 0 {
+		q.sql.WriteString(" AND (actor_id = " + q.arg(f.Involving) + " OR owner_id = " + q.arg(f.Involving) + ")")
+	}
+	if f.Outcome != "" {
+		q.where("outcome = %s", f.Outcome)
+	}
+	if f.Since != nil {
+		q.where("at >= %s", f.Since.UTC())
+	}
+	if f.Until != nil {
+		q.where("at <= %s", f.Until.UTC())
+	}
+}
+
 func scanEvent(row scanner, extra ...any) (*healthcare.AuditEvent, error) {
 	var (
 		ev                            healthcare.AuditEvent
@@ -79,7 +93,7 @@ func scanEvent(row scanner, extra ...any) (*healthcare.AuditEvent, error) {
 		patientIDs                    string
 	)
 	dest := append([]any{&ev.ID, &ev.At, &actor, &ev.Action, &ev.ObjectType, &object, &patient, &patientIDs,
-		&owner, &ev.Outcome, &ev.ClientAddr, &ev.RequestID}, extra...)
+		&owner, &ev.Outcome, &ev.ClientAddr, &ev.RequestID, &ev.Detail, &ev.Reason}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, fmt.Errorf("scan audit event: %w", err)
 	}

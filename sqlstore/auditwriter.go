@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/clinicapi/healthcare"
@@ -22,7 +23,7 @@ import (
 const auditWriters = 1
 
 // maxAuditBatch bounds one group commit, so that it is one statement: at
-// 12 parameters an event, far below both engines' parameter limits.
+// 14 parameters an event, far below both engines' parameter limits.
 const maxAuditBatch = 256
 
 // auditor writes audit events. Events of a change are inserted in the
@@ -41,7 +42,13 @@ type auditor struct {
 	// observe, when set, is told the size of every batch written and how
 	// long its oldest event waited.
 	observe func(events int, oldest time.Duration)
+	// lastLag is how long the oldest event of the last batch waited, in
+	// nanoseconds.
+	lastLag atomic.Int64
 }
+
+// lag is how long the oldest event of the last batch written waited.
+func (a *auditor) lag() time.Duration { return time.Duration(a.lastLag.Load()) }
 
 type auditRequest struct {
 	events []*healthcare.AuditEvent
@@ -128,8 +135,12 @@ drain:
 	// A batch is one INSERT, atomic on its own: no BEGIN and COMMIT round trips.
 	err := a.insert(ctx, a.db.pool(), events)
 	a.db.noteWrite(err)
-	if err == nil && a.observe != nil {
-		a.observe(len(events), time.Since(first.queued))
+	if err == nil {
+		waited := time.Since(first.queued)
+		a.lastLag.Store(int64(waited))
+		if a.observe != nil {
+			a.observe(len(events), waited)
+		}
 	}
 	for _, r := range batch {
 		r.done <- err
@@ -150,7 +161,7 @@ func (a *auditor) insertTx(ctx context.Context, tx handle, events ...*healthcare
 }
 
 const insertAuditSQL = `INSERT INTO audit_events (at, actor_id, action, object_type, object_id, patient_id,
-patient_ids, owner_id, outcome, client_addr, request_id, subject_hash) VALUES `
+patient_ids, owner_id, outcome, client_addr, request_id, subject_hash, detail, reason) VALUES `
 
 func (a *auditor) insert(ctx context.Context, tx handle, events []*healthcare.AuditEvent) error {
 	for len(events) > 0 {
@@ -167,7 +178,7 @@ func (a *auditor) insert(ctx context.Context, tx handle, events []*healthcare.Au
 				q.arg(ev.At), q.arg(nullID(ev.ActorID)), q.arg(ev.Action), q.arg(ev.ObjectType),
 				q.arg(nullID(ev.ObjectID)), q.arg(nullID(ev.PatientID)), q.arg(joinIDs(ev.PatientIDs)),
 				q.arg(nullID(ev.OwnerID)), q.arg(ev.Outcome), q.arg(ev.ClientAddr), q.arg(ev.RequestID),
-				q.arg(ev.SubjectHash),
+				q.arg(ev.SubjectHash), q.arg(ev.Detail), q.arg(ev.Reason),
 			}, ", ") + ")")
 		}
 		if _, err := tx.exec(ctx, q.String(), q.args...); err != nil {

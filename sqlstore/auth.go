@@ -108,48 +108,9 @@ func (s *AuthService) insertUser(ctx context.Context, r healthcare.Registration,
 // Login issues a token pair for an active account's credentials.
 func (s *AuthService) Login(ctx context.Context, login, password string) (*healthcare.TokenPair, error) {
 	failed := newEvent(ctx, healthcare.ActionLoginFailed, "user", 0)
-	// A login has no actor until it succeeds, whatever else the request
-	// carried: an actor would see in its own audit trail which names are
-	// accounts, which the answer hides.
-	failed.ActorID = 0
-	var (
-		u   *healthcare.User
-		err error
-	)
-	if len(login) > healthcare.MaxLoginNameBytes {
-		// No account's; folding it would only cost, so it counts as itself.
-		failed.SubjectHash = s.db.subjectHash(login[:healthcare.MaxLoginNameBytes] + "…")
-	} else {
-		failed.SubjectHash = s.db.subjectHash(login)
-		if u, err = findUserByLogin(ctx, s.db.pool(), login); err != nil {
-			return nil, err
-		}
-	}
-	// Every attempt counts before the password is looked at, so a burst of
-	// concurrent guesses cannot all pass a check made before any counted.
-	throttleKey := loginThrottleKey(u, failed.SubjectHash)
-	if err := (&Throttle{db: s.db}).Hit(ctx, throttleKey, s.LoginLimit); err != nil {
-		return nil, s.db.audit.recordFailure(ctx, failed, err)
-	}
-	if utf8.RuneCountInString(password) > healthcare.MaxPasswordLength {
-		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
-	}
-	if u == nil {
-		if err := s.hasher.VerifyDummy(password); healthcare.ErrorCode(err) == healthcare.EUNAVAILABLE {
-			return nil, err
-		}
-		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
-	}
-	ok, err := s.hasher.Verify(u.PasswordHash, password)
-	if healthcare.ErrorCode(err) == healthcare.EUNAVAILABLE {
+	u, throttleKey, err := s.checkCredentials(ctx, login, password, failed, func(u *healthcare.User) bool { return u.IsActive })
+	if err != nil {
 		return nil, err
-	} else if err != nil {
-		return nil, fmt.Errorf("verify password of user %d: %w", u.ID, err)
-	}
-	if !ok || !u.IsActive {
-		// The account's owner sees attempts on it in their audit trail.
-		failed.ObjectID, failed.OwnerID = u.ID, u.ID
-		return nil, s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
 	}
 	// An imported Django hash (or one of older costs) is replaced at the
 	// first login that proves the password, as Django's own upgrade does,
@@ -182,6 +143,59 @@ func (s *AuthService) Login(ctx context.Context, login, password string) (*healt
 		return s.db.audit.insertTx(ctx, tx, ev)
 	})
 	return pair, err
+}
+
+// checkCredentials finds the account a login name names and checks its
+// password and eligible(account), counting the attempt against the login
+// throttle first. A refusal is recorded as failed and answered with
+// ENOACTIVEACCOUNT, whatever its cause. It returns the account and its
+// throttle key, which a success must reset.
+func (s *AuthService) checkCredentials(ctx context.Context, login, password string, failed *healthcare.AuditEvent,
+	eligible func(*healthcare.User) bool) (*healthcare.User, string, error) {
+	// A login has no actor until it succeeds, whatever else the request
+	// carried: an actor would see in its own audit trail which names are
+	// accounts, which the answer hides.
+	failed.ActorID = 0
+	var (
+		u   *healthcare.User
+		err error
+	)
+	if len(login) > healthcare.MaxLoginNameBytes {
+		// No account's; folding it would only cost, so it counts as itself.
+		failed.SubjectHash = s.db.subjectHash(login[:healthcare.MaxLoginNameBytes] + "…")
+	} else {
+		failed.SubjectHash = s.db.subjectHash(login)
+		if u, err = findUserByLogin(ctx, s.db.pool(), login); err != nil {
+			return nil, "", err
+		}
+	}
+	// Every attempt counts before the password is looked at, so a burst of
+	// concurrent guesses cannot all pass a check made before any counted.
+	throttleKey := loginThrottleKey(u, failed.SubjectHash)
+	if err := (&Throttle{db: s.db}).Hit(ctx, throttleKey, s.LoginLimit); err != nil {
+		return nil, "", s.db.audit.recordFailure(ctx, failed, err)
+	}
+	if utf8.RuneCountInString(password) > healthcare.MaxPasswordLength {
+		return nil, "", s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
+	}
+	if u == nil {
+		if err := s.hasher.VerifyDummy(password); healthcare.ErrorCode(err) == healthcare.EUNAVAILABLE {
+			return nil, "", err
+		}
+		return nil, "", s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
+	}
+	ok, err := s.hasher.Verify(u.PasswordHash, password)
+	if healthcare.ErrorCode(err) == healthcare.EUNAVAILABLE {
+		return nil, "", err
+	} else if err != nil {
+		return nil, "", fmt.Errorf("verify password of user %d: %w", u.ID, err)
+	}
+	if !ok || !eligible(u) {
+		// The account's owner sees attempts on it in their audit trail.
+		failed.ObjectID, failed.OwnerID = u.ID, u.ID
+		return nil, "", s.db.audit.recordFailure(ctx, failed, errNoActiveAccount())
+	}
+	return u, throttleKey, nil
 }
 
 // #nosec G101 -- SQL naming a column, not a credential.
@@ -336,7 +350,7 @@ func (s *AuthService) Authenticate(ctx context.Context, access string) (*healthc
 	if err != nil {
 		return nil, err
 	}
-	u, err := findUserByID(ctx, s.db.pool(), claims.UserID)
+	u, err := s.db.authUser(ctx, claims.UserID)
 	if err != nil {
 		return nil, err
 	}

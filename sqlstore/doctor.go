@@ -157,6 +157,9 @@ func (s *DoctorService) UpdateDoctor(ctx context.Context, id int64, upd healthca
 		if d, err = findDoctor(ctx, tx, id, s.db.dialect.forUpdate); err != nil {
 			return err
 		}
+		if upd.IfUpdatedAt != nil && !d.UpdatedAt.Equal(*upd.IfUpdatedAt) {
+			return errPrecondition()
+		}
 		upd.Apply(d)
 		if err := checkDoctor(ctx, tx, id, d, upd.Problems); err != nil {
 			return err

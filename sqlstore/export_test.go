@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/clinicapi/healthcare"
 )
@@ -75,3 +76,10 @@ func OpenWithoutAudit(ctx context.Context, url string, opt Options) (*DB, error)
 	}
 	return db, err
 }
+
+// UserCacheLive reports whether the account cache is serving.
+func (db *DB) UserCacheLive() bool { return db.users.trusted(time.Now()) }
+
+// Listen starts listening for account changes, as the first authenticated
+// request does.
+func (db *DB) Listen() { db.listen() }

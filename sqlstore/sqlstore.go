@@ -4,10 +4,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"time"
@@ -27,7 +29,18 @@ type Options struct {
 	// AuditBatch, when set, is told the size of every audit batch and how
 	// long its oldest event waited.
 	AuditBatch func(events int, oldest time.Duration)
+	// UserCacheMaxAge bounds how long an account read to authenticate a
+	// token is reused (see userCache); zero means DefaultUserCacheMaxAge,
+	// a negative value reads the account on every request.
+	UserCacheMaxAge time.Duration
+	// Logger receives what the store's background work has to report;
+	// nil is slog's default.
+	Logger *slog.Logger
 }
+
+// DefaultUserCacheMaxAge is the longest a change of an account (deactivated,
+// new password) can go unseen by an instance that missed its report.
+const DefaultUserCacheMaxAge = 5 * time.Second
 
 // DB is a handle on the database shared by every service of this package.
 type DB struct {
@@ -36,6 +49,13 @@ type DB struct {
 	audit     *auditor
 	auditKey  []byte
 	dir       string // SQLite's database directory, whose filesystem Ready watches
+	users     *userCache
+	logger    *slog.Logger
+	listen    func()             // starts listening for account changes, once
+	stop      context.CancelFunc // ends the background work of the store
+	done      sync.WaitGroup
+	closeMu   sync.Mutex
+	closed    bool
 	storage   storageHealth
 	closeOnce sync.Once
 	// Now is the store's clock: UTC, truncated to microseconds, so that both
@@ -49,10 +69,16 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqldb, err := sql.Open(d.driver, dsn)
+	db := &DB{dialect: d, auditKey: opt.AuditKey, logger: cmp.Or(opt.Logger, slog.Default()),
+		Now: func() time.Time { return time.Now() }}
+	if age := cmp.Or(opt.UserCacheMaxAge, DefaultUserCacheMaxAge); age > 0 {
+		db.users = newUserCache(age, time.Now) // real time, whatever clock the store is given
+	}
+	sqldb, err := db.openPool(d, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", d.name, err)
 	}
+	db.db = sqldb
 	if d == sqliteDialect {
 		// One connection: SQLite runs one writer at a time anyway, and a
 		// single connection cannot time out waiting for the file lock.
@@ -66,7 +92,6 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		sqldb.SetMaxIdleConns(n)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{db: sqldb, dialect: d, auditKey: opt.AuditKey, Now: func() time.Time { return time.Now() }}
 	if file != "" {
 		db.dir = filepath.Dir(file)
 	}
@@ -76,6 +101,21 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	}
 	db.audit = newAuditor(db)
 	db.audit.observe = opt.AuditBatch
+	var bg context.Context
+	bg, db.stop = context.WithCancel(context.Background())
+	db.listen = func() {}
+	if db.users != nil && d == postgresDialect {
+		// Started by the first token authenticated, so that a store that
+		// authenticates none (a command, most tests) holds no connection
+		// for it.
+		db.listen = sync.OnceFunc(func() {
+			db.closeMu.Lock()
+			defer db.closeMu.Unlock()
+			if !db.closed {
+				db.done.Go(func() { db.listenUsers(bg, dsn) })
+			}
+		})
+	}
 	return db, nil
 }
 
@@ -95,7 +135,14 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close writes the audit events still queued, then closes the pool.
 func (db *DB) Close() error {
-	db.closeOnce.Do(db.audit.close)
+	db.closeOnce.Do(func() {
+		db.closeMu.Lock()
+		db.closed = true
+		db.closeMu.Unlock()
+		db.stop()
+		db.done.Wait()
+		db.audit.close()
+	})
 	return db.db.Close()
 }
 

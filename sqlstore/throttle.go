@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/clinicapi/healthcare"
@@ -48,10 +49,19 @@ func (t *Throttle) Hit(ctx context.Context, key string, limit healthcare.Limit) 
 		return fmt.Errorf("count request: %w", err)
 	}
 	if wait := slidingWait(limit, now.Sub(start), hits, prev); wait > 0 {
+		scope, _, _ := strings.Cut(key, ":")
+		if _, err := t.db.pool().exec(ctx, countRefusalSQL, now.Truncate(time.Hour), scope); err != nil {
+			return fmt.Errorf("count refusal: %w", err)
+		}
 		return healthcare.Throttled(wait)
 	}
 	return nil
 }
+
+// countRefusalSQL counts a refused request in its hour, for the console's
+// chart: a write only when a request is refused anyway.
+const countRefusalSQL = `INSERT INTO throttle_refusals (hour, scope, refusals) VALUES ($1, $2, 1)
+ON CONFLICT (hour, scope) DO UPDATE SET refusals = throttle_refusals.refusals + 1`
 
 // slidingWait is how long until the next request would pass, elapsed into
 // the window with hits in it (this request's included) and prev in the one
@@ -82,11 +92,14 @@ func (t *Throttle) Reset(ctx context.Context, key string) error {
 
 const deleteStaleCountersSQL = `DELETE FROM throttle_counters WHERE window_start < $1`
 
+const deleteOldRefusalsSQL = `DELETE FROM throttle_refusals WHERE hour < $1`
+
 // #nosec G101 -- SQL naming a table, not a credential.
 const deleteExpiredTokensSQL = `DELETE FROM refresh_tokens WHERE expires_at < $1`
 
-// DeleteExpired removes counters whose window ended before maxWindow ago
-// and refresh tokens past their expiry; neither can matter any more.
+// DeleteExpired removes counters whose window ended before maxWindow ago,
+// refresh tokens past their expiry, refusal counts older than the chart
+// and console sessions older than any session may live.
 func (db *DB) DeleteExpired(ctx context.Context, maxWindow time.Duration) error {
 	now := db.now()
 	// A counter counts for two windows: its own, and as the one before.
@@ -95,6 +108,13 @@ func (db *DB) DeleteExpired(ctx context.Context, maxWindow time.Duration) error 
 	}
 	if _, err := db.pool().exec(ctx, deleteExpiredTokensSQL, now); err != nil {
 		return fmt.Errorf("delete expired tokens: %w", err)
+	}
+	// The console's chart shows one day.
+	if _, err := db.pool().exec(ctx, deleteOldRefusalsSQL, now.Add(-48*time.Hour)); err != nil {
+		return fmt.Errorf("delete old refusal counts: %w", err)
+	}
+	if _, err := db.pool().exec(ctx, deleteOldSessionsSQL, now.Add(-maxSessionLifetime)); err != nil {
+		return fmt.Errorf("delete old console sessions: %w", err)
 	}
 	return nil
 }

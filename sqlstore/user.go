@@ -12,13 +12,14 @@ import (
 const userColumns = `id, username, email, first_name, last_name, is_active, is_staff, date_joined, password_hash,
 password_changed_at, credentials_version`
 
-func scanUser(row scanner) (*healthcare.User, error) {
+func scanUser(row scanner, extra ...any) (*healthcare.User, error) {
 	var (
 		u       healthcare.User
 		changed sql.NullTime
 	)
-	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsActive, &u.IsStaff, &u.DateJoined,
-		&u.PasswordHash, &changed, &u.CredentialsVersion)
+	dest := append([]any{&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsActive, &u.IsStaff, &u.DateJoined,
+		&u.PasswordHash, &changed, &u.CredentialsVersion}, extra...)
+	err := row.Scan(dest...)
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +41,21 @@ func findUserByID(ctx context.Context, q handle, id int64) (*healthcare.User, er
 		return nil, fmt.Errorf("find user by id: %w", err)
 	}
 	return u, nil
+}
+
+// authUser is findUserByID for authenticating a token, through the
+// account cache.
+func (db *DB) authUser(ctx context.Context, id int64) (*healthcare.User, error) {
+	db.listen()
+	if u, ok := db.users.get(id); ok {
+		return u, nil
+	}
+	gen, at := db.users.begin()
+	u, err := findUserByID(ctx, db.pool(), id)
+	if u != nil {
+		db.users.put(gen, at, u)
+	}
+	return u, err
 }
 
 // A login name is a username or an email, folded; login_names holds each

@@ -20,6 +20,8 @@ commands:
   createsuperuser  create a staff account (--username, --email, --password;
                    what is missing is read from standard input)
   audit export     write audit events as JSON lines (--since, --until)
+  import django SOURCE_URL
+                   copy a Django design's database in (--dry-run: check only)
   probe [URL]      exit 0 if /readyz answers 200 (for container health
                    checks, where there is no curl); default URL from ADDR
   version          print the version
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return c.createSuperuser(ctx, args)
 	case "audit":
 		return c.audit(ctx, args)
+	case "import":
+		return c.importCmd(ctx, args)
 	case "probe":
 		return c.probe(ctx, args)
 	case "version":

@@ -17,7 +17,8 @@ func TestHelpHasNoSideEffects(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"-h"}, {"help"}, {"serve", "--help"}, {"migrate", "--help"}, {"migrate", "--status", "-h"},
 		{"check", "--help"}, {"createsuperuser", "--help"}, {"audit", "--help"}, {"audit", "export", "--help"},
-		{"probe", "--help"}, {"version", "--help"},
+		{"probe", "--help"}, {"version", "--help"}, {"import", "--help"}, {"import", "django", "--help"},
+		{"import", "django", "postgres://u:p@h/db", "--dry-run", "--help"},
 	} {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, func(k string) string { return env[k] }, nil, &out, &out); err != nil {
@@ -39,6 +40,8 @@ func TestUnknownArgumentsRefused(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "extra"}, {"migrate", "now"}, {"check", "all"}, {"version", "x"}, {"probe", "http://a", "http://b"},
 		{"serve", "--port", "80"}, {"audit", "import"}, {"frobnicate"},
+		{"import"}, {"import", "flask", "x"}, {"import", "django"}, {"import", "django", "a", "b"},
+		{"import", "django", "sqlite:///x.db", "--frobnicate"},
 	} {
 		err := run(context.Background(), args, func(string) string { return "" }, nil, &bytes.Buffer{}, &bytes.Buffer{})
 		if err == nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clinicapi/healthcare"
 	"github.com/clinicapi/healthcare/httpapi"
+	"github.com/clinicapi/healthcare/sqlstore"
 )
 
 // account is what createsuperuser is given on its command line.
@@ -49,7 +50,7 @@ func createSuperuser(ctx context.Context, cfg *config, a account, stdin io.Reade
 	if _, err := ensureSecretKey(cfg); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openDB(ctx, cfg, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func auditExport(ctx context.Context, cfg *config, sinceFlag, untilFlag string, 
 		}
 		*f.dst = t
 	}
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openDB(ctx, cfg, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ func check(ctx context.Context, cfg *config, stdout io.Writer) error {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if db, err := openDB(pingCtx, cfg, nil); err != nil {
+	if db, err := openDB(pingCtx, cfg, sqlstore.Options{}); err != nil {
 		problems = append(problems, "database: "+err.Error())
 	} else {
 		defer db.Close()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/clinicapi/healthcare"
+	"github.com/clinicapi/healthcare/sqlstore"
 )
 
 // config is everything the service reads from its environment.
@@ -36,23 +37,36 @@ type config struct {
 	RefreshLifetime    time.Duration
 	AutoMigrate        bool
 	DBMaxConns         int
-	ShutdownTimeout    time.Duration
-	LogFormat          string
-	LogLevel           string
-	TrustedProxies     []netip.Prefix
-	LoginLimit         healthcare.Limit
-	AuthLimit          healthcare.Limit
-	DoctorLimit        healthcare.Limit
-	HashConcurrency    int
-	HashWait           time.Duration
-	CORSOrigins        []string
-	TLSCertFile        string
-	TLSKeyFile         string
-	RequestTimeout     time.Duration
-	ShutdownDelay      time.Duration
-	MetricsAddr        string
-	Pprof              bool
-	HTTP               httpLimits
+	// UserCacheMaxAge bounds how long an account is reused to authenticate
+	// tokens without reading it (-1: read on every request).
+	UserCacheMaxAge time.Duration
+	ShutdownTimeout time.Duration
+	LogFormat       string
+	LogLevel        string
+	TrustedProxies  []netip.Prefix
+	LoginLimit      healthcare.Limit
+	AuthLimit       healthcare.Limit
+	DoctorLimit     healthcare.Limit
+	HashConcurrency int
+	HashWait        time.Duration
+	CORSOrigins     []string
+	TLSCertFile     string
+	TLSKeyFile      string
+	RequestTimeout  time.Duration
+	ShutdownDelay   time.Duration
+	MetricsAddr     string
+	Pprof           bool
+	HTTP            httpLimits
+	Console         consoleConfig
+}
+
+// consoleConfig is the staff console's: when its sessions end, and
+// whether its cookies are Secure on a plain connection (behind a proxy
+// that terminates TLS).
+type consoleConfig struct {
+	Idle          time.Duration
+	Lifetime      time.Duration
+	SecureCookies bool
 }
 
 // httpLimits bound what one connection may cost the server.
@@ -122,6 +136,7 @@ func parseConfig(getenv func(string) string) (*config, error) {
 		RefreshLifetime: e.duration("REFRESH_TOKEN_LIFETIME", 24*time.Hour),
 		AutoMigrate:     e.bool("AUTO_MIGRATE", true),
 		DBMaxConns:      e.int("DB_MAX_CONNS", 16),
+		UserCacheMaxAge: e.durationOrOff("USER_CACHE_MAX_AGE", sqlstore.DefaultUserCacheMaxAge),
 		ShutdownTimeout: e.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
 		ShutdownDelay:   e.durationOrZero("SHUTDOWN_DELAY"),
 		LogFormat:       e.oneOf("LOG_FORMAT", "text", "json"),
@@ -145,6 +160,11 @@ func parseConfig(getenv func(string) string) (*config, error) {
 			IdleTimeout:       e.duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
 			MaxHeaderBytes:    e.int("HTTP_MAX_HEADER_BYTES", 64<<10),
 		},
+		Console: consoleConfig{
+			Idle:          e.duration("CONSOLE_IDLE_TIMEOUT", 15*time.Minute),
+			Lifetime:      e.duration("CONSOLE_SESSION_LIFETIME", 8*time.Hour),
+			SecureCookies: e.bool("CONSOLE_SECURE_COOKIES", false),
+		},
 	}
 	c.SecretKey, c.SecretKeySource = []byte(getenv("JWT_SIGNING_KEY")), "JWT_SIGNING_KEY"
 	if len(c.SecretKey) == 0 {
@@ -164,6 +184,10 @@ func (c *config) check() error {
 	switch {
 	case c.RefreshLifetime < c.AccessLifetime:
 		return fmt.Errorf("REFRESH_TOKEN_LIFETIME: %v is shorter than ACCESS_TOKEN_LIFETIME (%v); a session would end before its first access token", c.RefreshLifetime, c.AccessLifetime)
+	case c.Console.Lifetime > sqlstore.MaxSessionLifetime:
+		return fmt.Errorf("CONSOLE_SESSION_LIFETIME: %v is longer than the %v a console session may last", c.Console.Lifetime, sqlstore.MaxSessionLifetime)
+	case c.Console.Idle > c.Console.Lifetime:
+		return fmt.Errorf("CONSOLE_IDLE_TIMEOUT: %v is longer than CONSOLE_SESSION_LIFETIME (%v)", c.Console.Idle, c.Console.Lifetime)
 	case c.Pprof && c.MetricsAddr == "":
 		// Never on the API port: profiles show the program's internals.
 		return errors.New("PPROF: needs METRICS_ADDR, the only listener it is served on")
@@ -315,6 +339,14 @@ func (e *env) duration(key string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// durationOrOff is a duration, or 0 for off (returned as -1).
+func (e *env) durationOrOff(key string, def time.Duration) time.Duration {
+	if e.str(key, "") == "0" {
+		return -1
+	}
+	return e.duration(key, def)
 }
 
 // durationOrZero is a duration that may also be 0, its default.

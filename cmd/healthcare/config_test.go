@@ -45,6 +45,7 @@ func defaultConfig() *config {
 		RequestTimeout:  15 * time.Second,
 		HTTP: httpLimits{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10},
+		Console: consoleConfig{Idle: 15 * time.Minute, Lifetime: 8 * time.Hour},
 	}
 }
 
@@ -187,6 +188,13 @@ func TestParseConfig(t *testing.T) {
 			},
 		},
 		{
+			"console",
+			map[string]string{"CONSOLE_IDLE_TIMEOUT": "5m", "CONSOLE_SESSION_LIFETIME": "1h", "CONSOLE_SECURE_COOKIES": "true"},
+			func(c *config) {
+				c.Console = consoleConfig{Idle: 5 * time.Minute, Lifetime: time.Hour, SecureCookies: true}
+			},
+		},
+		{
 			"logging and pool",
 			map[string]string{"LOG_FORMAT": "json", "LOG_LEVEL": "debug", "DB_MAX_CONNS": "4"},
 			func(c *config) { c.LogFormat, c.LogLevel, c.DBMaxConns = "json", "debug", 4 },
@@ -248,6 +256,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"DATABASE_URL sqlite without path", map[string]string{"DATABASE_URL": "sqlite://"}, "DATABASE_URL"},
 		{"DATABASE_URL bare path", map[string]string{"DATABASE_URL": "healthcare.db"}, "DATABASE_URL"},
 		{"DATABASE_URL bad escape", map[string]string{"DATABASE_URL": "postgres://app:%zz@db/clinic", "SECRET_KEY": "k"}, "DATABASE_URL"},
+		{"CONSOLE_SESSION_LIFETIME over a day", map[string]string{"CONSOLE_SESSION_LIFETIME": "25h"}, "CONSOLE_SESSION_LIFETIME"},
+		{"CONSOLE_IDLE_TIMEOUT over the lifetime", map[string]string{"CONSOLE_IDLE_TIMEOUT": "9h"}, "CONSOLE_IDLE_TIMEOUT"},
+		{"CONSOLE_SECURE_COOKIES maybe", map[string]string{"CONSOLE_SECURE_COOKIES": "maybe"}, "CONSOLE_SECURE_COOKIES"},
 		{"LOG_FORMAT xml", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 		{"LOG_LEVEL verbose", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL"},
 		{"ADDR nonsense", map[string]string{"ADDR": "nonsense"}, "ADDR"},

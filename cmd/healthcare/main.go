@@ -1,6 +1,6 @@
 // Command healthcare serves the healthcare API and runs its maintenance
 // commands (cli.go lists them): serve, the default, migrate, check,
-// createsuperuser, audit export, probe and version.
+// createsuperuser, audit export, import django, probe and version.
 package main
 
 import (
@@ -57,7 +57,9 @@ func versionString() string {
 
 // openDB opens the configured database. auditBatch, when not nil,
 // observes the audit trail's group commits (serve's metrics).
-func openDB(ctx context.Context, cfg *config, auditBatch func(events int, oldest time.Duration)) (*sqlstore.DB, error) {
+// openDB opens the configured database for a command; opt adds what only
+// the server needs (see openServing).
+func openDB(ctx context.Context, cfg *config, opt sqlstore.Options) (*sqlstore.DB, error) {
 	if cfg.sqlite() {
 		// SQLite's own word for this is "unable to open database file (14)".
 		path := sqlitePath(cfg.DatabaseURL)
@@ -67,8 +69,11 @@ func openDB(ctx context.Context, cfg *config, auditBatch func(events int, oldest
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	return sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{
-		MaxOpenConns: cfg.DBMaxConns, AuditKey: auditKey(cfg.SecretKey), AuditBatch: auditBatch})
+	opt.MaxOpenConns, opt.AuditKey = cfg.DBMaxConns, auditKey(cfg.SecretKey)
+	if opt.UserCacheMaxAge == 0 {
+		opt.UserCacheMaxAge = -1 // a command authenticates no tokens
+	}
+	return sqlstore.Open(ctx, cfg.DatabaseURL, opt)
 }
 
 // auditKey derives the key of the audit trail's name hashes from the
@@ -80,7 +85,7 @@ func auditKey(secret []byte) []byte {
 }
 
 func migrate(ctx context.Context, cfg *config, status bool, stdout io.Writer) error {
-	db, err := openDB(ctx, cfg, nil)
+	db, err := openDB(ctx, cfg, sqlstore.Options{})
 	if err != nil {
 		return err
 	}

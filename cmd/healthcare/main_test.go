@@ -16,7 +16,7 @@ import (
 	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
 )
 
-func TestMain(m *testing.M) { sqlstoretest.Main(m) }
+func TestMain(m *testing.M) { sqlstoretest.Main(m, stopDjango) }
 
 // syncBuffer collects what the server logs while tests read it.
 type syncBuffer struct {

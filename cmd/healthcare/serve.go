@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clinicapi/healthcare/httpapi"
+	"github.com/clinicapi/healthcare/httpapi/console"
 	"github.com/clinicapi/healthcare/jwt"
 	"github.com/clinicapi/healthcare/metrics"
 	"github.com/clinicapi/healthcare/password"
@@ -121,7 +122,8 @@ func preflight(cfg *config, logger *slog.Logger) error {
 // openServing opens the database with the metrics watching it, and
 // migrates it if AUTO_MIGRATE is on.
 func openServing(ctx context.Context, cfg *config, logger *slog.Logger, m *metrics.Metrics) (*sqlstore.DB, error) {
-	db, err := openDB(ctx, cfg, m.AuditBatch)
+	db, err := openDB(ctx, cfg, sqlstore.Options{AuditBatch: m.AuditBatch, Logger: logger,
+		UserCacheMaxAge: cfg.UserCacheMaxAge})
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +147,18 @@ func newAPIHandler(cfg *config, logger *slog.Logger, db *sqlstore.DB, m *metrics
 	if err != nil {
 		return nil, err
 	}
+	sessions := sqlstore.NewSessionService(auth)
+	sessions.Idle, sessions.Lifetime = cfg.Console.Idle, cfg.Console.Lifetime
+	adminConsole := console.NewHandler(logger, console.Config{
+		AuthLimit: cfg.AuthLimit, SecureCookies: cfg.Console.SecureCookies, Unavailable: sqlstore.IsUnavailable,
+		Metrics: m, NoteRoute: httpapi.NoteRoute, NoteUser: httpapi.NoteUser,
+	}, console.Services{
+		Sessions: sessions,
+		Staff:    sqlstore.NewStaffService(auth),
+		Doctors:  sqlstore.NewDoctorService(db),
+		Audit:    sqlstore.NewAuditService(db),
+		Throttle: sqlstore.NewThrottle(db),
+	})
 	return httpapi.NewHandler(logger, httpapi.Config{
 		AllowedHosts: cfg.AllowedHosts, TrustedProxies: cfg.TrustedProxies,
 		AuthLimit: cfg.AuthLimit, DoctorWriteLimit: cfg.DoctorLimit,
@@ -159,6 +173,7 @@ func newAPIHandler(cfg *config, logger *slog.Logger, db *sqlstore.DB, m *metrics
 		Throttle:    sqlstore.NewThrottle(db),
 		Ready:       ready,
 		Metrics:     m,
+		Console:     adminConsole,
 	}), nil
 }
 

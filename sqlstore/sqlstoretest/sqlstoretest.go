@@ -88,10 +88,14 @@ func makeTemplate() (string, error) {
 	return name, nil
 }
 
-// Main runs the tests of a package and then drops the template database;
-// call it from TestMain.
-func Main(m *testing.M) {
+// Main runs the tests of a package, then each of after (to stop what the
+// package's tests started), then drops the template database; call it
+// from TestMain.
+func Main(m *testing.M, after ...func()) {
 	code := m.Run()
+	for _, fn := range after {
+		fn()
+	}
 	if templateName != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		if adm, err := admin(ctx); err == nil {

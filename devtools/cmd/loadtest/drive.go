@@ -26,6 +26,9 @@ type client struct {
 	access  string
 	refresh string
 	seq     int
+	// header, when set, is one more header line sent with every request
+	// (the plain floor's X-Owner, which stands for no authentication).
+	header string
 }
 
 func (c *client) patient(pr profile) int {
@@ -33,9 +36,6 @@ func (c *client) patient(pr profile) int {
 }
 
 var transport = &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256, IdleConnTimeout: time.Minute}
-
-// srvBase is the server under test, set once it has started.
-var srvBase string
 
 var httpClient = &http.Client{Transport: transport, Timeout: 30 * time.Second}
 
@@ -122,7 +122,7 @@ func warmUp(d time.Duration) time.Duration { return min(time.Second, d/4) }
 
 // drive runs one path on every client for a warm-up and then d, and
 // measures the d. rss, if not nil, samples the server's resident set.
-func drive(ctx context.Context, pr profile, clients []*client, p hotPath, d time.Duration, rss func() int) pathResult {
+func drive(ctx context.Context, pr profile, base string, clients []*client, p hotPath, d time.Duration, rss func() int) pathResult {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
@@ -137,7 +137,8 @@ func drive(ctx context.Context, pr profile, clients []*client, p hotPath, d time
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			hc := newConn(srvBase)
+			hc := newConn(base)
+			hc.header = c.header
 			defer hc.close()
 			var local []time.Duration
 			bad := 0

@@ -35,6 +35,10 @@ type options struct {
 	scaleout bool
 	pprofDir string
 	rounds   int
+	// compare: drive the reads beside the floor and the Django design.
+	compare   bool
+	floorDir  string
+	djangoDir string
 }
 
 func main() {
@@ -51,6 +55,9 @@ func main() {
 	flag.BoolVar(&o.scaleout, "scaleout", false, "instead: two instances behind nginx, checks and load through it")
 	flag.StringVar(&o.pprofDir, "pprof", "", "write the server's CPU profile of each path to this directory")
 	flag.IntVar(&o.rounds, "rounds", 1, "rounds of API and pgbench per path; the median ratio is reported")
+	flag.BoolVar(&o.compare, "compare", false, "instead: drive the hot reads on ours, the floor (with and without the user lookup) and the Django design, alternating")
+	flag.StringVar(&o.floorDir, "floor", "../shared/perf-floor", "with -compare: the floor's source directory")
+	flag.StringVar(&o.djangoDir, "django", "../shared/django-reference", "with -compare: the Django design's directory (serve.sh); empty: leave it out")
 	flag.Parse()
 	p, ok := profiles[profileName]
 	if !ok {
@@ -97,12 +104,16 @@ func run(ctx context.Context, o options) error {
 		}
 		env = append(env, "METRICS_ADDR="+pprofAddr, "PPROF=true")
 	}
+	if o.compare {
+		// Beside other servers, ours runs as shipped: an access log line
+		// per request (to a pipe the driver reads).
+		env = append(env, "LOG_LEVEL=info")
+	}
 	srv, err := start(ctx, o.bin, pg, env...)
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
-	srvBase = srv.URL
 	fmt.Printf("seeding profile %s: %d users x %d patients, %d doctors, %d assignments per patient\n",
 		o.profile.name, o.profile.users, o.profile.patientsPerUser, o.profile.doctors, o.profile.assignmentsPerPatient)
 	t0 := time.Now()
@@ -126,6 +137,9 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	if o.compare {
+		return compare(ctx, o, srv, clients)
+	}
 	var results []pathResult
 	for _, p := range hotPaths {
 		if o.paths != "" && !strings.Contains(","+o.paths+",", ","+p.name+",") {
@@ -140,7 +154,7 @@ func run(ctx context.Context, o options) error {
 			if o.pprofDir != "" && round == 0 {
 				profile = cpuProfile(pprofAddr, o.duration, filepath.Join(o.pprofDir, p.name+".pprof"))
 			}
-			r := drive(ctx, o.profile, clients, p, o.duration, srv.RSS)
+			r := drive(ctx, o.profile, srv.URL, clients, p, o.duration, srv.RSS)
 			if profile != nil {
 				if err := <-profile; err != nil {
 					return fmt.Errorf("%s profile: %w", p.name, err)

@@ -11,10 +11,12 @@ import (
 // pgbench variables; keep them in step. Reads are measured against their
 // SELECTs, writes against their whole transaction, audit insert included.
 type hotPath struct {
-	name   string
-	write  bool
-	build  func(c *client, pr profile) (method, path string, body any)
-	script func(pr profile) string
+	name  string
+	write bool
+	// anonymous paths are driven without a token.
+	anonymous bool
+	build     func(c *client, pr profile) (method, path string, body any)
+	script    func(pr profile) string
 }
 
 const authSQL = `SELECT id, username, email, first_name, last_name, is_active, is_staff, date_joined, password_hash,

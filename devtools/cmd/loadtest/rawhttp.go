@@ -24,6 +24,8 @@ type conn struct {
 	r    *bufio.Reader
 	req  []byte
 	body []byte
+	// header is one more header line for every request, if not empty.
+	header string
 }
 
 func newConn(base string) *conn {
@@ -47,6 +49,10 @@ func (c *conn) do(method, path, token string, body []byte) (int, []byte, error) 
 	if token != "" {
 		c.req = append(c.req, "Authorization: Bearer "...)
 		c.req = append(c.req, token...)
+		c.req = append(c.req, "\r\n"...)
+	}
+	if c.header != "" {
+		c.req = append(c.req, c.header...)
 		c.req = append(c.req, "\r\n"...)
 	}
 	if body != nil {

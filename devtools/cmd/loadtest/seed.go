@@ -56,7 +56,7 @@ func seed(p pgconn, pr profile) error {
 		// Patient p belongs to user (p-1)/K+1: ids are contiguous per owner.
 		`INSERT INTO patients (owner_id, first_name, last_name, email, email_key, dob, notes, search_key, version, created_at, updated_at)
 		 SELECT (p-1)/` + k + `+1, 'First'||p, 'Last'||p, 'p'||p||'@example.com', 'p'||p||'@example.com',
-		        date '1950-01-01' + (p % 20000), '', 'first'||p||chr(31)||'last'||p||chr(31)||'p'||p||'@example.com', 1, now(), now()
+		        date '1950-01-01' + (p % 20000), 'Seeded patient '||p||'. No known allergies.', 'first'||p||chr(31)||'last'||p||chr(31)||'p'||p||'@example.com', 1, now(), now()
 		 FROM generate_series(1, ` + n + `*` + k + `) p ORDER BY p`,
 		`INSERT INTO doctors (first_name, last_name, email, email_key, specialization, specialization_key, search_key, created_at, updated_at)
 		 SELECT 'Doc'||g, 'Tor'||g, 'd'||g||'@clinic.example', 'd'||g||'@clinic.example', s, lower(s),
