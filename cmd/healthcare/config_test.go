@@ -34,6 +34,7 @@ func defaultConfig() *config {
 		RefreshLifetime: 24 * time.Hour,
 		AutoMigrate:     true,
 		DBMaxConns:      16,
+		UserCacheMaxAge: 5 * time.Second,
 		ShutdownTimeout: 20 * time.Second,
 		LogFormat:       "text",
 		LogLevel:        "info",
