@@ -21,6 +21,7 @@ const (
 	eMethodNotAllowed = "method_not_allowed"
 	eTooLarge         = "request_too_large"
 	eUnsupportedMedia = "unsupported_media_type"
+	eNotAcceptable    = "not_acceptable"
 	eInvalidHost      = "invalid_host"
 	// eBadAuthorizationHeader is simplejwt's code for a Bearer header
 	// without exactly one token.
@@ -45,6 +46,7 @@ var statusOf = map[string]int{
 	healthcare.EPRECONDITION:     http.StatusPreconditionFailed,
 	eTooLarge:                    http.StatusRequestEntityTooLarge,
 	eUnsupportedMedia:            http.StatusUnsupportedMediaType,
+	eNotAcceptable:               http.StatusNotAcceptable,
 	healthcare.ETHROTTLED:        http.StatusTooManyRequests,
 	healthcare.EUNAVAILABLE:      http.StatusServiceUnavailable,
 	healthcare.EINTERNAL:         http.StatusInternalServerError,

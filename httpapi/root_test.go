@@ -43,3 +43,26 @@ func TestFormatSuffixNotFound(t *testing.T) {
 		e.do(req{method: "GET", path: "/api/patients/" + itoa(p) + "/", token: u.Access}).expect(t, 200)
 	})
 }
+
+// Content negotiation as DRF's with JSON its only renderer: an Accept
+// that admits no JSON is 406, before authentication; the docs page and
+// the schema are not negotiated.
+func TestAcceptNegotiatedAsDRF(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		notAcceptable := `{"detail": "Could not satisfy the request Accept header.", "code": "not_acceptable"}`
+		for _, accept := range []string{"text/html", "text/plain", "application/xml", "text/html,application/xhtml+xml;q=0.9"} {
+			e.do(req{method: "GET", path: "/api/doctors/", header: map[string]string{"Accept": accept}}).expectBody(t, 406, notAcceptable)
+			e.do(req{method: "GET", path: "/api/patients/", header: map[string]string{"Accept": accept}}).expectBody(t, 406, notAcceptable)
+			e.do(req{method: "POST", path: "/api/auth/login/", body: map[string]any{}, header: map[string]string{"Accept": accept}}).
+				expectBody(t, 406, notAcceptable)
+		}
+		for _, accept := range []string{"application/json", "*/*", "application/*", "application/json; indent=4", "text/html, */*;q=0.1", "application/json;q=0"} {
+			e.do(req{method: "GET", path: "/api/patients/", token: u.Access, header: map[string]string{"Accept": accept}}).expect(t, 200)
+		}
+		e.do(req{method: "GET", path: "/api/patients/", token: u.Access}).expect(t, 200)
+		e.do(req{method: "GET", path: "/api/docs/", header: map[string]string{"Accept": "text/html"}}).expect(t, 200)
+		e.do(req{method: "GET", path: "/api/schema/", header: map[string]string{"Accept": "text/html"}}).expect(t, 200)
+		e.do(req{method: "GET", path: "/healthz", header: map[string]string{"Accept": "text/plain"}}).expect(t, 200)
+	})
+}

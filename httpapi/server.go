@@ -105,6 +105,34 @@ func (nopMetrics) Handler() http.Handler                      { return nil }
 // formatSuffix is a record path whose id carries a DRF format suffix.
 var formatSuffix = regexp.MustCompile(`^/api/(patients|doctors|mappings)/[^/.]+\.[a-z0-9]+$`)
 
+// negotiated says whether a path's answer is chosen by DRF's content
+// negotiation: every API path but the schema and the docs (whose pages a
+// browser asks for as HTML).
+func negotiated(p string) bool {
+	return (p == "/api" || strings.HasPrefix(p, "/api/")) && p != "/api/schema" && p != "/api/docs" && !strings.HasPrefix(p, "/api/docs/")
+}
+
+// acceptsJSON says whether DRF's JSON renderer, the only one, satisfies the
+// request's Accept: no header, or a media range of application/json,
+// application/* or */* in it (DRF reads neither q nor other parameters).
+// A header present but empty satisfies none, as in DRF.
+func acceptsJSON(h http.Header) bool {
+	values, given := h["Accept"]
+	if !given {
+		return true
+	}
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			switch strings.ToLower(strings.TrimSpace(mt)) {
+			case "application/json", "application/*", "*/*":
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // router serves every route with and without its trailing slash, sends
 // DRF's Allow header with every answer of an API path, and answers a
 // method a path has no route for as DRF does (after authentication and
@@ -145,6 +173,10 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
 		w.Header().Set("Allow", info.allow)
+	}
+	if negotiated(r.URL.Path) && !acceptsJSON(r.Header) {
+		rt.ew.write(w, r, httpError(eNotAcceptable, "Could not satisfy the request Accept header."))
+		return
 	}
 	if formatSuffix.MatchString(r.URL.Path) {
 		// DRF's router reads "5.xml" as record 5 in format xml, and a

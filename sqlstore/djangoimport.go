@@ -52,13 +52,22 @@ type DjangoImportReport struct {
 	// Changed lists, per table, the ids of rows here already that differ
 	// from the source's; they are left as they are here.
 	Changed map[string][]int64
-	Written bool
+	Written bool // false for a dry run, and when there was nothing new
 }
 
 // Blocking reports whether conflicts remain that no flag resolved.
 func (r *DjangoImportReport) Blocking() bool {
 	for _, c := range r.Conflicts {
 		if !c.Resolved {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *DjangoImportReport) hasNew() bool {
+	for _, c := range r.Counts {
+		if c.New > 0 {
 			return true
 		}
 	}
@@ -107,8 +116,8 @@ func (db *DB) ImportDjango(ctx context.Context, src string, opt DjangoImportOpti
 	if r.Blocking() {
 		return r, ErrDjangoConflicts
 	}
-	if opt.DryRun {
-		return r, nil
+	if opt.DryRun || !r.hasNew() {
+		return r, nil // a second import with nothing new changes nothing, not even the audit trail
 	}
 	if err := imp.write(ctx); err != nil {
 		return r, err

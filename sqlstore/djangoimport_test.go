@@ -192,8 +192,12 @@ is_staff, date_joined, password_changed_at, credentials_version FROM users WHERE
 				t.Errorf("audit detail = %q", detail)
 			}
 
-			// Again: nothing new, nothing changed.
+			// Again: nothing new, nothing changed, not even the audit trail.
+			events := rowCount(t, raw, "audit_events")
 			again := importDjango(t, db, src, sqlstore.DjangoImportOptions{})
+			if again.Written || rowCount(t, raw, "audit_events") != events {
+				t.Errorf("a second import with nothing new wrote")
+			}
 			for _, c := range again.Counts {
 				if c.New != 0 || c.Changed != 0 || c.Unchanged != c.Source {
 					t.Errorf("second import %s = %+v", c.Table, c)
@@ -416,6 +420,45 @@ INSERT INTO clinic_link VALUES (4, 2, 3);`)
 		if _, err := db.ImportDjango(context.Background(), src, sqlstore.DjangoImportOptions{
 			Tables: sqlstore.DjangoTables{Doctors: "nope"}}); err == nil || !strings.Contains(err.Error(), `doctors table "nope"`) {
 			t.Errorf("a missing named table: %v", err)
+		}
+	})
+}
+
+// New source rows are checked against what was made here since the last
+// import: a name, a patient email of the same owner, an assignment pair.
+func TestImportDjangoConflictsWithRowsHere(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		src, srcDB := djangoSQLite(t, djangoSeed)
+		importDjango(t, db, src, sqlstore.DjangoImportOptions{})
+		zed := insertUser(t, db, "zed") // id 8, zed@example.com
+		ann := as(3)
+		p := &healthcare.Patient{FirstName: "Here", LastName: "Made", Email: "here@example.com", DOB: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}
+		if err := sqlstore.NewPatientService(db).CreatePatient(ann, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		a := &healthcare.Assignment{PatientID: 9, DoctorID: 2}
+		if err := sqlstore.NewAssignmentService(db).CreateAssignment(ann, a, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err := srcDB.Exec(`
+INSERT INTO auth_user VALUES (30, '!', NULL, 0, 'ZED', '', 'z2@example.com', 0, 1, '2026-01-01 00:00:00', '');
+INSERT INTO core_patient VALUES (40, 'Dj', 'Made', 'HERE@example.com', '1990-01-01', '', '2026-03-01 00:00:00', '2026-03-01 00:00:00', 3);
+INSERT INTO core_patientdoctormapping VALUES (50, '2026-04-01 00:00:00', 2, 9);`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := db.ImportDjango(context.Background(), src, sqlstore.DjangoImportOptions{DryRun: true})
+		if !errors.Is(err, sqlstore.ErrDjangoConflicts) {
+			t.Fatalf("ImportDjango = %v, want conflicts", err)
+		}
+		want := []sqlstore.DjangoConflict{
+			{Table: "users", IDs: []int64{zed, 30}, Rule: "usernames equal once case is folded (user 8 is here already)"},
+			{Table: "patients", IDs: []int64{p.ID, 40}, Rule: "one owner (user 3) holds both, with emails equal once case is folded (patient 12 is here already)"},
+			{Table: "assignments", IDs: []int64{50}, Rule: "the pair of patient and doctor is assigned already (assignment " +
+				strconv.FormatInt(a.ID, 10) + ")", Flag: "--skip-invalid-assignments"},
+		}
+		if diff := cmp.Diff(want, r.Conflicts); diff != "" {
+			t.Errorf("conflicts mismatch (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -79,3 +79,7 @@ func OpenWithoutAudit(ctx context.Context, url string, opt Options) (*DB, error)
 
 // UserCacheLive reports whether the account cache is serving.
 func (db *DB) UserCacheLive() bool { return db.users.trusted(time.Now()) }
+
+// Listen starts listening for account changes, as the first authenticated
+// request does.
+func (db *DB) Listen() { db.listen() }

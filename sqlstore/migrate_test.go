@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"io/fs"
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -11,7 +12,12 @@ import (
 	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
 )
 
-func TestMain(m *testing.M) { sqlstoretest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(killedImportEnv) != "" {
+		killedImport() // a child of TestImportDjangoKilled; it does not return
+	}
+	sqlstoretest.Main(m)
+}
 
 func TestMigrationsMatchAcrossEngines(t *testing.T) {
 	files := func(dir string) []string {

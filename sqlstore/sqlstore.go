@@ -51,8 +51,11 @@ type DB struct {
 	dir       string // SQLite's database directory, whose filesystem Ready watches
 	users     *userCache
 	logger    *slog.Logger
+	listen    func()             // starts listening for account changes, once
 	stop      context.CancelFunc // ends the background work of the store
 	done      sync.WaitGroup
+	closeMu   sync.Mutex
+	closed    bool
 	storage   storageHealth
 	closeOnce sync.Once
 	// Now is the store's clock: UTC, truncated to microseconds, so that both
@@ -100,8 +103,18 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	db.audit.observe = opt.AuditBatch
 	var bg context.Context
 	bg, db.stop = context.WithCancel(context.Background())
+	db.listen = func() {}
 	if db.users != nil && d == postgresDialect {
-		db.done.Go(func() { db.listenUsers(bg, dsn) })
+		// Started by the first token authenticated, so that a store that
+		// authenticates none (a command, most tests) holds no connection
+		// for it.
+		db.listen = sync.OnceFunc(func() {
+			db.closeMu.Lock()
+			defer db.closeMu.Unlock()
+			if !db.closed {
+				db.done.Go(func() { db.listenUsers(bg, dsn) })
+			}
+		})
 	}
 	return db, nil
 }
@@ -123,6 +136,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close writes the audit events still queued, then closes the pool.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
+		db.closeMu.Lock()
+		db.closed = true
+		db.closeMu.Unlock()
 		db.stop()
 		db.done.Wait()
 		db.audit.close()

@@ -46,6 +46,7 @@ func findUserByID(ctx context.Context, q handle, id int64) (*healthcare.User, er
 // authUser is findUserByID for authenticating a token, through the
 // account cache.
 func (db *DB) authUser(ctx context.Context, id int64) (*healthcare.User, error) {
+	db.listen()
 	if u, ok := db.users.get(id); ok {
 		return u, nil
 	}

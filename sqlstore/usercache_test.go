@@ -42,6 +42,11 @@ func openInstance(t *testing.T, url string, maxAge time.Duration) instance {
 // loggedIn registers an account on in and returns it with an access token
 // that other already honours (so its account is cached there).
 func loggedIn(t *testing.T, in, other instance, name string) (*healthcare.User, string) {
+	u, pair := loggedInPair(t, in, other, name)
+	return u, pair.Access
+}
+
+func loggedInPair(t *testing.T, in, other instance, name string) (*healthcare.User, *healthcare.TokenPair) {
 	t.Helper()
 	ctx := context.Background()
 	u, err := in.auth.Register(ctx, healthcare.Registration{Username: name, Email: name + "@example.com", Password: "pw"})
@@ -57,7 +62,7 @@ func loggedIn(t *testing.T, in, other instance, name string) (*healthcare.User, 
 			t.Fatalf("fresh token refused: %v", err)
 		}
 	}
-	return u, pair.Access
+	return u, pair
 }
 
 // refusedWithin polls until in refuses access, failing after limit.
@@ -96,6 +101,17 @@ func TestAccountChangesReachEveryInstance(t *testing.T) {
 	}
 	refusedWithin(t, b, access, 2*time.Second)
 	refusedWithin(t, a, access, 2*time.Second)
+
+	// Logout ends the session's refresh token everywhere at once (refresh
+	// tokens are read from the database every time); its access token
+	// lives out its few minutes, as simplejwt's do.
+	_, pair := loggedInPair(t, a, b, "loggedout")
+	if err := a.auth.Logout(ctx, pair.Refresh); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.auth.Refresh(ctx, pair.Refresh); healthcare.ErrorCode(err) != healthcare.ETOKENINVALID {
+		t.Fatalf("refresh after logout elsewhere: %v", err)
+	}
 }
 
 // When the notification connection is cut, an instance authenticates from
@@ -187,6 +203,7 @@ func TestNotificationsSurviveQuiet(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	db.Listen()
 	time.Sleep(time.Second)
 	if !db.UserCacheLive() {
 		t.Error("not serving after a quiet second")

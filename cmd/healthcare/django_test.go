@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -72,6 +73,20 @@ func startDjango(t *testing.T) (base, sourceURL string) {
 		}
 		django.pid = strings.TrimSpace(string(out))
 		django.base = fmt.Sprintf("http://127.0.0.1:%d", port)
+		// serve.sh waits 10 s for the workers; a loaded machine takes longer.
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			res, err := http.Get(django.base + "/api/doctors/")
+			if err == nil {
+				_ = res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				django.err = fmt.Errorf("the Django design did not answer on %s: %v", django.base, err)
+				return
+			}
+		}
 	})
 	switch {
 	case django.skip != "" && os.Getenv("CI") != "":

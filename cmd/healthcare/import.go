@@ -89,7 +89,7 @@ func importDjango(ctx context.Context, cfg *config, o importOptions, stdout, std
 	}
 	r, err := db.ImportDjango(ctx, o.source, o.DjangoImportOptions)
 	if r != nil {
-		printImportReport(stdout, r)
+		printImportReport(stdout, r, o.DryRun)
 	}
 	switch {
 	case errors.Is(err, sqlstore.ErrDjangoConflicts):
@@ -98,6 +98,8 @@ func importDjango(ctx context.Context, cfg *config, o importOptions, stdout, std
 		return err
 	case o.DryRun:
 		fmt.Fprintln(stdout, "dry run: nothing written")
+	case !r.Written:
+		fmt.Fprintln(stdout, "nothing new: nothing written")
 	default:
 		fmt.Fprintf(stdout, "imported in %.1fs\n", time.Since(start).Seconds())
 	}
@@ -133,7 +135,7 @@ func blocking(r *sqlstore.DjangoImportReport) int {
 	return n
 }
 
-func printImportReport(w io.Writer, r *sqlstore.DjangoImportReport) {
+func printImportReport(w io.Writer, r *sqlstore.DjangoImportReport, dryRun bool) {
 	for _, c := range r.Conflicts {
 		kind, fix := "conflict", ""
 		switch {
@@ -150,7 +152,7 @@ func printImportReport(w io.Writer, r *sqlstore.DjangoImportReport) {
 		}
 	}
 	verb := "new"
-	if !r.Written {
+	if dryRun || r.Blocking() {
 		verb = "to add"
 	}
 	for _, c := range r.Counts {

@@ -175,6 +175,9 @@ func TestImportFromDjango(t *testing.T) {
 			}
 
 			out = mustRunCommand(t, env, "import", "django", source)
+			if !strings.Contains(out, "nothing new: nothing written") {
+				t.Errorf("second import output:\n%s", out)
+			}
 			for _, table := range []string{"users:", "patients:", "doctors:", "assignments:"} {
 				if !strings.Contains(out, table) || !strings.Contains(out, "3 in the source: 0 new, 3 here already, 0 changed") {
 					t.Errorf("second import output:\n%s", out)
@@ -233,5 +236,19 @@ VALUES ('', 'Blank', 'blank.imp@example.com', '1990-01-01', '', now(), now(), %d
 				t.Errorf("healthcare %s output lacks %q:\n%s", strings.Join(args, " "), want, out)
 			}
 		}
+	}
+}
+
+// On a terminal, each table's progress rewrites one line, ended when the
+// table is done.
+func TestImportProgressLine(t *testing.T) {
+	var b bytes.Buffer
+	p := progressLine(&b)
+	p("patients", 1000, 3000)
+	p("patients", 2000, 3000) // within 100 ms of the last: not drawn
+	p("patients", 3000, 3000)
+	p("assignments", 5, 5)
+	if want := "\rpatients: 1000/3000\rpatients: 3000/3000\n\rassignments: 5/5\n"; b.String() != want {
+		t.Errorf("progress = %q, want %q", b.String(), want)
 	}
 }

@@ -61,6 +61,9 @@ func (g *gen) sequence(n, length int) []step {
 	for len(g.steps) < length {
 		pickOf(g, g.ops())()
 	}
+	// The run's doctors, the one state every sequence shares: a difference
+	// left behind shows here, in the sequence that left it.
+	g.add(step{Method: "GET", Path: "/api/doctors/", Route: "/api/doctors/", Query: "page_size=100&search=" + g.run, Tags: []string{"state-check"}})
 	return g.steps
 }
 
@@ -227,7 +230,7 @@ func (g *gen) register() {
 	case 0:
 		fields = dropField(fields, pickOf(g, []string{"username", "email", "password"}))
 	case 1:
-		fields = setField(fields, "email", pickOf(g, badEmails))
+		fields = setField(fields, "email", g.badEmail())
 	case 2:
 		fields = setField(fields, "username", pickOf(g, []any{"", "bad name", "x!y", strings.Repeat("a", 151), nil, 5, true}))
 	case 3:
@@ -245,7 +248,19 @@ func (g *gen) register() {
 	g.add(step{Method: "POST", Path: "/api/auth/register/", Route: "/api/auth/register/", BodyKind: g.bodyKind(), Body: fields})
 }
 
-var badEmails = []any{"not-an-email", "a@b", "", nil, 5, "a@b..com", strings.Repeat("x", 250) + "@e.com", "two@@at.com", " spaced@x.com "}
+var badEmails = []any{"not-an-email", "a@b", "", nil, 5, "a@b..com", strings.Repeat("x", 250) + "@e.com", "two@@at.com", "spaced"}
+
+// badEmail is an email to refuse, or one with spaces around it, which
+// both designs trim and take: a new one each time, since nobody must hold
+// it already (the designs' uniqueness rules differ).
+func (g *gen) badEmail() any {
+	e := pickOf(g, badEmails)
+	if e == "spaced" {
+		g.nextSlot++
+		return fmt.Sprintf(" spaced%d.%s@example.com ", g.nextSlot, g.run)
+	}
+	return e
+}
 
 var badPasswords = []any{"short", "12345678", "password", "passw0rd", "Kx7!", "987654321012", "qwertyuiop"}
 
@@ -399,7 +414,7 @@ func (g *gen) spoil(fs []field) []field {
 	}
 	switch f.Name {
 	case "email":
-		return setField(fs, "email", pickOf(g, badEmails))
+		return setField(fs, "email", g.badEmail())
 	case "dob":
 		return setField(fs, "dob", pickOf(g, badDates))
 	case "notes":
@@ -449,8 +464,8 @@ func (g *gen) createPatient(valid bool) {
 		}
 	} else {
 		fs = g.spoil(fs)
-		if g.chance(0.3) && len(g.pats) > 0 { // an email the owner already holds
-			p := pickOf(g, g.pats)
+		if live := g.livePatients(); g.chance(0.3) && len(live) > 0 { // an email the owner already holds
+			p := pickOf(g, live)
 			s.Auth = fmt.Sprintf("user:%d", g.owner[p])
 			fs = setField(fs, "email", g.email[p])
 		}
@@ -461,10 +476,11 @@ func (g *gen) createPatient(valid bool) {
 // crossOwnerEmail: two owners each hold a record of the same person.
 // The Django design's patient email is unique over all owners.
 func (g *gen) crossOwnerEmail() {
-	if len(g.pats) == 0 || len(g.users) < 2 {
+	live := g.livePatients()
+	if len(live) == 0 || len(g.users) < 2 {
 		return
 	}
-	p := pickOf(g, g.pats)
+	p := pickOf(g, live)
 	other := g.users[0]
 	if other == g.owner[p] {
 		other = g.users[1]
@@ -475,6 +491,18 @@ func (g *gen) crossOwnerEmail() {
 	g.add(step{Method: "POST", Path: "/api/patients/", Route: "/api/patients/", Auth: fmt.Sprintf("user:%d", other),
 		BodyKind: "json", Body: fs, Creates: slot, Tags: []string{"cross-owner-email"},
 		Sync: []step{{Method: "DELETE", Path: "/api/patients/{" + slot + "}/", Route: "/api/patients/{id}/", Auth: fmt.Sprintf("user:%d", other)}}})
+}
+
+// livePatients are the patients not deleted, whose emails their owners
+// certainly hold.
+func (g *gen) livePatients() []string {
+	var live []string
+	for _, p := range g.pats {
+		if g.email[p] != "" {
+			live = append(live, p)
+		}
+	}
+	return live
 }
 
 func (g *gen) createDoctor(valid bool) {
@@ -659,14 +687,12 @@ func (g *gen) update() {
 	if g.chance(0.5) {
 		fs = g.spoil(fs)
 	}
-	if kind == "p" {
-		for _, f := range fs { // emails kept for later duplicates only when certainly applied
-			if f.Name == "email" {
-				if slot := strings.Trim(strings.TrimPrefix(path, "/api/patients/"), "{}/"); g.email[slot] != "" {
-					if e, ok := f.Value.(string); ok && strings.Contains(e, g.run) {
-						g.email[slot] = e
-					}
-				}
+	if slot := strings.Trim(strings.TrimPrefix(path, "/api/patients/"), "{}/"); kind == "p" && g.email[slot] != "" {
+		// A patient keeps its email, so that g.email stays true whether or
+		// not the update is applied: the uniqueness rules differ.
+		for i, f := range fs {
+			if e, ok := f.Value.(string); ok && f.Name == "email" && strings.Contains(e, "@example.com") {
+				fs[i].Value = g.email[slot]
 			}
 		}
 	}
@@ -682,20 +708,29 @@ func (g *gen) deleteOne() {
 			return
 		}
 	}
+	// What the delete removes is forgotten only when it certainly goes:
+	// the owner asks for it.
 	if kind == "m" {
 		slot := strings.Trim(strings.TrimPrefix(path, "/api/mappings/"), "{}/")
-		if strings.HasPrefix(slot, "p") && len(g.maps) > 0 {
+		if strings.HasPrefix(slot, "p") {
+			// A patient's id as an assignment's would name another
+			// assignment, or none, on each design as it happens.
+			if len(g.maps) == 0 {
+				return
+			}
 			slot = pickOf(g, g.maps)
 			path = "/api/mappings/{" + slot + "}/"
-			auth = g.mappingOwner(slot)
 		}
-		for d, ms := range g.pairs {
-			g.pairs[d] = remove(ms, slot)
+		if owner := g.mappingOwner(slot); g.chance(0.85) || auth == owner {
+			auth = owner
+			for d, ms := range g.pairs {
+				g.pairs[d] = remove(ms, slot)
+			}
+			g.maps = remove(g.maps, slot)
 		}
-		g.maps = remove(g.maps, slot)
 	}
-	if kind == "p" {
-		slot := strings.Trim(strings.TrimPrefix(path, "/api/patients/"), "{}/")
+	if slot := strings.Trim(strings.TrimPrefix(path, "/api/patients/"), "{}/"); kind == "p" && auth == fmt.Sprintf("user:%d", g.owner[slot]) {
+		delete(g.email, slot)
 		// Its assignments go with it, on both designs.
 		for _, s := range g.steps {
 			if s.Creates != "" && s.Creates[0] == 'm' && len(s.Body) > 0 {
@@ -824,7 +859,7 @@ func (g *gen) anyRouteAnyMethod() {
 	if g.chance(0.3) {
 		auth = ""
 	}
-	if method == "DELETE" && (strings.HasPrefix(route, "/api/doctors/{") || strings.HasPrefix(route, "/api/patients/{")) {
+	if method == "DELETE" && strings.HasSuffix(route, "{id}/") {
 		method = "OPTIONS" // deletes are deleteOne's, which keeps track of them
 	}
 	s := step{Method: method, Path: path, Route: route, Auth: auth}

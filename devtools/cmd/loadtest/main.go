@@ -104,6 +104,11 @@ func run(ctx context.Context, o options) error {
 		}
 		env = append(env, "METRICS_ADDR="+pprofAddr, "PPROF=true")
 	}
+	if o.compare {
+		// Beside other servers, ours runs as shipped: an access log line
+		// per request (to a pipe the driver reads).
+		env = append(env, "LOG_LEVEL=info")
+	}
 	srv, err := start(ctx, o.bin, pg, env...)
 	if err != nil {
 		return err

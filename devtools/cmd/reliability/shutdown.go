@@ -62,6 +62,9 @@ func shutdownUnderLoad(ctx context.Context, bin, host, port string) error {
 		for _, f := range c.failed {
 			fmt.Println("    " + f)
 		}
+		if len(c.failed) > 0 {
+			fmt.Printf("  the server's log:\n%s\n", tail(s.Logs()))
+		}
 		failed += len(c.failed)
 		all = append(all, results...)
 	}

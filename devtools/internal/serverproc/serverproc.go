@@ -150,15 +150,23 @@ func (s *Server) status(field string) int {
 }
 
 // logBuffer is written by the process's output copier while a driver may
-// read it, on a failure, before the process has exited.
+// read it, on a failure, before the process has exited. It keeps the last
+// maxLog bytes or so: a server under load with its access log on writes
+// tens of megabytes.
 type logBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
+const maxLog = 1 << 20
+
 func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.buf.Len()+len(p) > maxLog {
+		keep := b.buf.Bytes()[b.buf.Len()/2:]
+		b.buf = *bytes.NewBuffer(append([]byte(nil), keep...))
+	}
 	return b.buf.Write(p)
 }
 
