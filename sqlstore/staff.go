@@ -279,13 +279,8 @@ func (s *StaffService) ReadPatient(ctx context.Context, id int64, reason string)
 	if err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
-	switch n := utf8.RuneCountInString(reason); {
-	case n == 0:
-		return nil, healthcare.FieldError("reason", healthcare.MsgBlank)
-	case n > healthcare.MaxReasonLength:
-		return nil, healthcare.FieldError("reason",
-			fmt.Sprintf("Ensure this field has no more than %d characters.", healthcare.MaxReasonLength))
+	if reason, err = healthcare.CheckReason(reason); err != nil {
+		return nil, err
 	}
 	ev := newEvent(ctx, healthcare.ActionPatientStaffRead, "patient", id)
 	ev.PatientID, ev.Reason = id, reason
