@@ -2,7 +2,11 @@ package healthcare
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Audit actions of the staff console.
@@ -23,6 +27,23 @@ const (
 
 // MaxReasonLength bounds the reason a staff member gives to open a record.
 const MaxReasonLength = 500
+
+// CheckReason returns the reason a staff member typed to open a record,
+// trimmed, or why it is refused: a reason must show something (zero-width
+// spaces, fillers and lone combining marks do not), and holds no control
+// characters, since it is written to the audit trail and its exports.
+func CheckReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch n := utf8.RuneCountInString(reason); {
+	case Visible(reason) == "":
+		return "", FieldError("reason", MsgBlank)
+	case n > MaxReasonLength:
+		return "", FieldError("reason", fmt.Sprintf("Ensure this field has no more than %d characters.", MaxReasonLength))
+	case strings.ContainsFunc(reason, unicode.IsControl):
+		return "", FieldError("reason", "Control characters are not allowed.")
+	}
+	return reason, nil
+}
 
 // MsgLastStaff refuses to demote or deactivate the last active staff account.
 const MsgLastStaff = "This is the last active staff account: grant staff to another account first."

@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/cases"
@@ -137,3 +138,28 @@ var folder = cases.Fold()
 // SearchKey joins the searchable values of a row into one folded column.
 // The separator keeps a search term from matching across two fields.
 func SearchKey(values ...string) string { return Fold(strings.Join(values, "\x1f")) }
+
+// Visible returns s without what does not show on its own: whitespace and
+// blanks, controls, format and default-ignorable code points (zero-width
+// spaces, joiners, variation selectors), combining marks and modifiers
+// such as skin tones.
+func Visible(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || blank(r) ||
+			unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector,
+				unicode.Mn, unicode.Me, unicode.Sk) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// blank reports the letters and symbols Unicode draws as nothing: the
+// Braille blank and the Hangul fillers.
+func blank(r rune) bool {
+	switch r {
+	case 0x2800, 0x115F, 0x1160, 0x3164, 0xFFA0:
+		return true
+	}
+	return false
+}

@@ -1,6 +1,7 @@
 package healthcare_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -140,4 +141,28 @@ func FuzzFold(f *testing.F) {
 			t.Fatalf("Fold(%q) = %q, but Fold(%q) = %q", s, k, k, again)
 		}
 	})
+}
+
+func TestCheckReason(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"  ticket 42  ", "ticket 42", true},
+		{"", "", false},
+		{"   ", "", false},
+		{"\u200b\u200b", "", false},       // zero-width spaces
+		{"\ufeff\u2800\u3164", "", false}, // BOM, Braille blank, Hangul filler
+		{"\u0301\u0301", "", false},       // combining marks alone
+		{"ticket\x00 42", "", false},      // a control character
+		{"\x1b[31mred", "", false},        // a terminal escape
+		{"ticket\n42", "", false},         // a line break inside
+		{strings.Repeat("é", 500), strings.Repeat("é", 500), true},
+		{strings.Repeat("é", 501), "", false},
+	} {
+		got, err := healthcare.CheckReason(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("CheckReason(%q) = %q, %v; want %q, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
 }

@@ -15,7 +15,7 @@ func simplejwtToken(t *testing.T, tokenType string, userID int64, ttl time.Durat
 	now := time.Now()
 	tok, err := gojwt.NewWithClaims(gojwt.SigningMethodHS256, gojwt.MapClaims{
 		"token_type": tokenType, "exp": now.Add(ttl).Unix(), "iat": now.Unix(),
-		"jti": "5f0c" + strings.Repeat("a", 28), "user_id": userID,
+		"jti": "5f0c" + strings.Repeat("a", 28) + tokenType, "user_id": userID,
 	}).SignedString(testKey)
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +36,17 @@ func TestDjangoTokensCarryOver(t *testing.T) {
 		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": refresh}}).expectBody(t, 401, tokenInvalidBody)
 		// Reuse revoked the family the old token was taken into.
 		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": pair["refresh"]}}).expectBody(t, 401, tokenInvalidBody)
+	})
+}
+
+// Logout takes a Django refresh token too: it refreshes nothing after.
+func TestDjangoRefreshTokenLogout(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		refresh := simplejwtToken(t, "refresh", u.ID, 24*time.Hour)
+		e.do(req{method: "POST", path: "/api/auth/logout/", body: map[string]any{"refresh": refresh}}).expect(t, 204)
+		e.do(req{method: "POST", path: "/api/auth/refresh/", body: map[string]any{"refresh": refresh}}).expectBody(t, 401, tokenInvalidBody)
+		e.do(req{method: "POST", path: "/api/auth/logout/", body: map[string]any{"refresh": refresh}}).expectBody(t, 401, tokenInvalidBody)
 	})
 }
 

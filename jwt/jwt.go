@@ -205,6 +205,8 @@ func (s *Signer) verify(token, tokenType string, now time.Time) (healthcare.Toke
 	var c claims
 	t, err := gojwt.ParseWithClaims(token, &c, s.verificationKey,
 		gojwt.WithValidMethods([]string{gojwt.SigningMethodHS256.Alg()}),
+		// One token, one spelling: a refresh token is recorded by its string.
+		gojwt.WithStrictDecoding(),
 		gojwt.WithExpirationRequired(),
 		gojwt.WithIssuedAt(),
 		gojwt.WithLeeway(Leeway),

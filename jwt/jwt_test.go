@@ -323,6 +323,10 @@ func TestVerifyRejects(t *testing.T) {
 		token     string
 		tokenType string
 	}{
+		// The same signature spelled with the unused low bits of its last
+		// character set: another string for one token, which would let a
+		// token recorded by its string be presented again as new.
+		{"signature not in canonical base64url", header + "." + payload + "." + nonCanonical(sig), healthcare.AccessToken},
 		{"access presented as refresh", access, healthcare.RefreshToken},
 		{"refresh presented as access", refresh, healthcare.AccessToken},
 		{"unknown token type asked for", access, "id"},
@@ -498,4 +502,12 @@ func TestVerifyRefusesCrit(t *testing.T) {
 	if _, err := s.Verify(signed, healthcare.AccessToken, t0); err == nil {
 		t.Error("a token with crit verified")
 	}
+}
+
+// nonCanonical sets the unused low bits of a base64url segment's last
+// character (32 bytes leave two).
+func nonCanonical(seg string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	v := strings.IndexByte(alphabet, seg[len(seg)-1])
+	return seg[:len(seg)-1] + string(alphabet[v|1])
 }

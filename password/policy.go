@@ -89,7 +89,7 @@ func (p *Policy) isCommon(password string) bool {
 	if _, ok := p.common[strings.ToLower(strings.TrimSpace(password))]; ok {
 		return true
 	}
-	_, ok := p.common[strings.ToLower(visible(norm.NFKC.String(password)))]
+	_, ok := p.common[strings.ToLower(healthcare.Visible(norm.NFKC.String(password)))]
 	return ok
 }
 
@@ -100,32 +100,7 @@ func (p *Policy) isCommon(password string) bool {
 // after NFKC, so that one character that expands ("ﷺ" is 18 under NFKC)
 // counts as one. Spaces inside a passphrase are kept; they do not count.
 func visibleLength(password string) int {
-	return min(utf8.RuneCountInString(visible(password)), utf8.RuneCountInString(visible(norm.NFKC.String(password))))
-}
-
-// visible returns s without what does not show on its own: whitespace and
-// blanks, controls, format and default-ignorable code points (zero-width
-// spaces, joiners, variation selectors), combining marks and modifiers
-// such as skin tones.
-func visible(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || blank(r) ||
-			unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector,
-				unicode.Mn, unicode.Me, unicode.Sk) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// blank reports the letters and symbols Unicode draws as nothing: the
-// Braille blank and the Hangul fillers.
-func blank(r rune) bool {
-	switch r {
-	case 0x2800, 0x115F, 0x1160, 0x3164, 0xFFA0:
-		return true
-	}
-	return false
+	return min(utf8.RuneCountInString(healthcare.Visible(password)), utf8.RuneCountInString(healthcare.Visible(norm.NFKC.String(password))))
 }
 
 func isNumeric(s string) bool {

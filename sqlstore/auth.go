@@ -328,6 +328,13 @@ func (s *AuthService) Logout(ctx context.Context, refresh string) error {
 		if err != nil {
 			return err
 		}
+		if family == "" && claims.Foreign {
+			// Issued by the Django design and never used here: recorded as
+			// used, so that it refreshes nothing from now on.
+			if family, err = takeForeignRefreshToken(ctx, tx, refresh, claims, now); err != nil {
+				return err
+			}
+		}
 		if family == "" {
 			// Unknown, or revoked already: the second logout with one token
 			// is refused as simplejwt refuses a blacklisted token.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,13 +87,14 @@ const lockStaffSQL = `SELECT id FROM users WHERE is_staff = $1 AND is_active = $
 // other, the second sees the first's change and is refused.
 func (s *StaffService) changeUser(ctx context.Context, id int64, action string,
 	change func(tx handle, u *healthcare.User, staff []int64) error) (*healthcare.User, error) {
-	if _, err := healthcare.RequireStaff(ctx); err != nil {
+	actor, err := healthcare.RequireStaff(ctx)
+	if err != nil {
 		return nil, err
 	}
 	ev := newEvent(ctx, action, "user", id)
 	ev.OwnerID = id
 	var u *healthcare.User
-	err := s.db.withTx(ctx, func(tx handle) error {
+	err = s.db.withTx(ctx, func(tx handle) error {
 		var staff []int64
 		err := tx.each(ctx, lockStaffSQL+s.db.dialect.forUpdate, []any{true}, func(row scanner) error {
 			var sid int64
@@ -101,6 +103,12 @@ func (s *StaffService) changeUser(ctx context.Context, id int64, action string,
 		})
 		if err != nil {
 			return fmt.Errorf("lock staff accounts: %w", err)
+		}
+		// The caller's own staff rights are checked again here, on the
+		// locked rows: a request that passed the session check just before
+		// the caller was demoted or deactivated must not act after it.
+		if !slices.Contains(staff, actor.ID) {
+			return errNoLongerStaff()
 		}
 		if u, err = findUserByID(ctx, tx, id); err != nil {
 			return err
@@ -127,7 +135,11 @@ func lastStaff(u *healthcare.User, staff []int64) bool {
 	return len(staff) == 1 && staff[0] == u.ID
 }
 
-const setActiveSQL = `UPDATE users SET is_active = $1 WHERE id = $2`
+// Deactivating also moves the credentials version on, so that access
+// tokens issued before it (and tokens of the Django design, which carry
+// none) stay refused after a reactivation: the account logs in again.
+const setActiveSQL = `UPDATE users SET is_active = $1,
+credentials_version = credentials_version + CASE WHEN $1 THEN 0 ELSE 1 END WHERE id = $2`
 
 // endAccess revokes the refresh tokens and console sessions of an
 // account; its access tokens are refused by Authenticate, which reads the
@@ -242,31 +254,53 @@ func (s *StaffService) CountDoctorPatients(ctx context.Context, doctorID int64) 
 
 const findAnyPatientSQL = `SELECT ` + patientColumns + ` FROM patients WHERE id = $1`
 
+const activeStaffSQL = `SELECT id FROM users WHERE id = $1 AND is_staff = $2 AND is_active = $2`
+
+func errNoLongerStaff() error {
+	return healthcare.Errorf(healthcare.EPERMISSION, "You do not have permission to perform this action.")
+}
+
+// stillStaff checks, in tx, that the caller is an active staff account
+// now, holding its row until tx ends so that a demotion waits for tx.
+func (s *StaffService) stillStaff(ctx context.Context, tx handle, actor *healthcare.User) error {
+	var id int64
+	err := tx.queryRow(ctx, activeStaffSQL+s.db.dialect.forUpdate, actor.ID, true).Scan(&id)
+	if isNoRows(err) {
+		return errNoLongerStaff()
+	} else if err != nil {
+		return fmt.Errorf("check staff: %w", err)
+	}
+	return nil
+}
+
 // ReadPatient returns any owner's patient once the reason is on record.
 func (s *StaffService) ReadPatient(ctx context.Context, id int64, reason string) (*healthcare.Patient, error) {
-	if _, err := healthcare.RequireStaff(ctx); err != nil {
+	actor, err := healthcare.RequireStaff(ctx)
+	if err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
-	switch n := utf8.RuneCountInString(reason); {
-	case n == 0:
-		return nil, healthcare.FieldError("reason", healthcare.MsgBlank)
-	case n > healthcare.MaxReasonLength:
-		return nil, healthcare.FieldError("reason",
-			fmt.Sprintf("Ensure this field has no more than %d characters.", healthcare.MaxReasonLength))
+	if reason, err = healthcare.CheckReason(reason); err != nil {
+		return nil, err
 	}
 	ev := newEvent(ctx, healthcare.ActionPatientStaffRead, "patient", id)
 	ev.PatientID, ev.Reason = id, reason
-	p, err := scanPatient(s.db.pool().queryRow(ctx, findAnyPatientSQL, id))
-	if isNoRows(err) {
-		return nil, s.db.audit.recordFailure(ctx, ev, healthcare.NotFound())
-	} else if err != nil {
-		return nil, fmt.Errorf("find patient: %w", err)
-	}
-	// The owner sees who opened the record, and why.
-	ev.OwnerID = p.OwnerID
-	if err := s.db.audit.record(ctx, ev); err != nil {
-		return nil, err
+	var p *healthcare.Patient
+	err = s.db.withTx(ctx, func(tx handle) error {
+		if err := s.stillStaff(ctx, tx, actor); err != nil {
+			return err
+		}
+		p, err = scanPatient(tx.queryRow(ctx, findAnyPatientSQL, id))
+		if isNoRows(err) {
+			return healthcare.NotFound()
+		} else if err != nil {
+			return fmt.Errorf("find patient: %w", err)
+		}
+		// The owner sees who opened the record, and why.
+		ev.OwnerID = p.OwnerID
+		return s.db.audit.insertTx(ctx, tx, ev)
+	})
+	if err != nil {
+		return nil, s.db.audit.recordFailure(ctx, ev, err)
 	}
 	return p, nil
 }
@@ -276,18 +310,25 @@ const exportFilteredSQL = `SELECT ` + auditColumns + ` FROM audit_events WHERE 1
 // ExportEvents streams the events f selects, newest first, once the
 // export itself is on record.
 func (s *StaffService) ExportEvents(ctx context.Context, f healthcare.AuditFilter, fn func(*healthcare.AuditEvent) error) error {
-	if _, err := healthcare.RequireStaff(ctx); err != nil {
+	actor, err := healthcare.RequireStaff(ctx)
+	if err != nil {
 		return err
 	}
 	ev := newEvent(ctx, healthcare.ActionAuditExport, "audit", 0)
 	ev.PatientID = f.PatientID
-	if err := s.db.audit.record(ctx, ev); err != nil {
+	err = s.db.withTx(ctx, func(tx handle) error {
+		if err := s.stillStaff(ctx, tx, actor); err != nil {
+			return err
+		}
+		return s.db.audit.insertTx(ctx, tx, ev)
+	})
+	if err != nil {
 		return err
 	}
 	q := newQuery(exportFilteredSQL)
 	filterEvents(q, f)
 	q.sql.WriteString(" ORDER BY id DESC")
-	err := s.db.pool().each(ctx, q.String(), q.args, func(row scanner) error {
+	err = s.db.pool().each(ctx, q.String(), q.args, func(row scanner) error {
 		ev, err := scanEvent(row)
 		if err != nil {
 			return err

@@ -112,9 +112,54 @@ func TestDeactivateEndsAPIAccess(t *testing.T) {
 		if _, err := c.staff.SetUserActive(c.rootCtx, c.ann, true); err != nil {
 			t.Fatal(err)
 		}
-		// Its refresh token stays revoked after reactivation.
+		// Its refresh token stays revoked after reactivation, and so does
+		// its access token: the account logs in again.
 		_, err = c.auth.Refresh(ctx, pair.Refresh)
 		wantCode(t, "Refresh", err, healthcare.ETOKENINVALID)
+		_, err = c.auth.Authenticate(ctx, pair.Access)
+		wantCode(t, "Authenticate after reactivation", err, healthcare.ETOKENINVALID)
+		if _, err := c.auth.Login(ctx, "ann", "pw"); err != nil {
+			t.Fatalf("login after reactivation: %v", err)
+		}
+	})
+}
+
+// A request that passed the session check while its account was staff,
+// and acts after the account lost staff (or was deactivated), is refused:
+// the rights are checked again inside the change's transaction.
+func TestDemotedStaffCannotActOnStaleSession(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		c := newConsole(t, db)
+		bob, err := c.auth.CreateSuperuser(context.Background(), healthcare.Registration{Username: "bob", Email: "bob@example.com", Password: "pw"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bobCtx := healthcare.NewContextWithUser(context.Background(), bob) // as checked at the request's start
+		if _, err := c.staff.SetUserStaff(c.rootCtx, bob.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.staff.SetUserStaff(bobCtx, bob.ID, true)
+		wantCode(t, "SetUserStaff by a demoted account", err, healthcare.EPERMISSION)
+		_, err = c.staff.ReadPatient(bobCtx, 1, "still curious")
+		wantCode(t, "ReadPatient by a demoted account", err, healthcare.EPERMISSION)
+		err = c.staff.ExportEvents(bobCtx, healthcare.AuditFilter{}, func(*healthcare.AuditEvent) error { return nil })
+		wantCode(t, "ExportEvents by a demoted account", err, healthcare.EPERMISSION)
+		err = c.staff.ResetPassword(bobCtx, c.ann, "another-long-pw")
+		wantCode(t, "ResetPassword by a demoted account", err, healthcare.EPERMISSION)
+		u, err := c.staff.FindUserByID(c.rootCtx, bob.ID)
+		if err != nil || u.IsStaff {
+			t.Fatalf("bob after the refused self-grant: %+v, %v", u, err)
+		}
+
+		// Deactivated instead of demoted: the same.
+		if _, err := c.staff.SetUserStaff(c.rootCtx, bob.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.staff.SetUserActive(c.rootCtx, bob.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.staff.SetUserActive(bobCtx, bob.ID, true)
+		wantCode(t, "SetUserActive by a deactivated account", err, healthcare.EPERMISSION)
 	})
 }
 

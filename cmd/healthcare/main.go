@@ -78,9 +78,15 @@ func openDB(ctx context.Context, cfg *config, opt sqlstore.Options) (*sqlstore.D
 
 // auditKey derives the key of the audit trail's name hashes from the
 // signing key, so that neither can be computed from the other.
-func auditKey(secret []byte) []byte {
+func auditKey(secret []byte) []byte { return derivedKey(secret, "healthcare audit subject") }
+
+// consoleKey derives the key of the console's sign-in form tokens, the
+// same on every instance.
+func consoleKey(secret []byte) []byte { return derivedKey(secret, "healthcare console sign-in") }
+
+func derivedKey(secret []byte, purpose string) []byte {
 	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte("healthcare audit subject"))
+	mac.Write([]byte(purpose))
 	return mac.Sum(nil)
 }
 

@@ -151,6 +151,7 @@ func newAPIHandler(cfg *config, logger *slog.Logger, db *sqlstore.DB, m *metrics
 	sessions.Idle, sessions.Lifetime = cfg.Console.Idle, cfg.Console.Lifetime
 	adminConsole := console.NewHandler(logger, console.Config{
 		AuthLimit: cfg.AuthLimit, SecureCookies: cfg.Console.SecureCookies, Unavailable: sqlstore.IsUnavailable,
+		Key:     consoleKey(cfg.SecretKey),
 		Metrics: m, NoteRoute: httpapi.NoteRoute, NoteUser: httpapi.NoteUser,
 	}, console.Services{
 		Sessions: sessions,

@@ -1,7 +1,7 @@
 package console
 
 import (
-	"encoding/csv"
+	"bufio"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -25,7 +25,13 @@ func (auditQuery) Outcomes() []string {
 	return []string{healthcare.OutcomeOK, healthcare.OutcomeDenied, healthcare.OutcomeNotFound, healthcare.OutcomeInvalid}
 }
 
-// Encode is the filters as a query string, for the export links.
+// ExportCSV and ExportJSONL are the export links of these filters: whole
+// URLs, since html/template escapes a value placed after a "?" as one
+// query component ("=" and "&" included).
+func (q auditQuery) ExportCSV() string   { return "/admin/audit/export.csv?" + q.Encode() }
+func (q auditQuery) ExportJSONL() string { return "/admin/audit/export.jsonl?" + q.Encode() }
+
+// Encode is the filters as a query string.
 func (q auditQuery) Encode() string {
 	v := url.Values{}
 	for k, s := range map[string]string{"actor": q.Actor, "action": q.Action, "patient": q.Patient,
@@ -135,10 +141,10 @@ func (c *console) handleAuditExport(format string) handlerFunc {
 		switch format {
 		case csvFormat:
 			h.Set("Content-Type", "text/csv; charset=utf-8")
-			cw := csv.NewWriter(w)
-			_ = cw.Write(csvHeader)
-			write = func(ev *healthcare.AuditEvent) error { return cw.Write(csvRow(ev)) }
-			flush = func() error { cw.Flush(); return cw.Error() }
+			cw := bufio.NewWriter(w)
+			_ = writeCSVRecord(cw, csvHeader)
+			write = func(ev *healthcare.AuditEvent) error { return writeCSVRecord(cw, csvRow(ev)) }
+			flush = cw.Flush
 		default:
 			h.Set("Content-Type", "application/jsonl; charset=utf-8")
 			enc := json.NewEncoder(w)
@@ -185,10 +191,26 @@ func csvRow(ev *healthcare.AuditEvent) []string {
 		ev.Outcome, ev.ClientAddr, ev.RequestID, spreadsheetSafe(ev.Reason), spreadsheetSafe(ev.Detail)}
 }
 
+// writeCSVRecord writes one record with every field quoted (RFC 4180):
+// a spreadsheet whose list separator is ";" would otherwise split an
+// unquoted field there, and read a formula after it.
+func writeCSVRecord(w *bufio.Writer, fields []string) error {
+	for i, f := range fields {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('"')
+		w.WriteString(strings.ReplaceAll(f, `"`, `""`))
+		w.WriteByte('"')
+	}
+	_, err := w.WriteString("\r\n")
+	return err
+}
+
 // spreadsheetSafe keeps a typed reason from being run as a formula by the
 // spreadsheet that opens the export.
 func spreadsheetSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s != "" && strings.ContainsRune("=+-@|\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s

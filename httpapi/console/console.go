@@ -7,6 +7,7 @@ package console
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
 	"io/fs"
 	"log/slog"
@@ -28,6 +29,11 @@ type Config struct {
 	// __Host- prefix even on a plain connection: for a server behind a
 	// proxy that terminates TLS. A TLS connection always does.
 	SecureCookies bool
+	// Key binds the sign-in form's token to its cookie (an HMAC of the
+	// cookie), so that a cookie planted by someone else cannot be paired
+	// with a token of their own. Every instance must have the same key;
+	// nil: a random one, for a single instance.
+	Key []byte
 	// Unavailable tells a database outage from a bug; nil: none is.
 	Unavailable func(error) bool
 	// Metrics counts sign-ins with the API's logins; nil counts nothing.
@@ -69,6 +75,10 @@ const maxForm = 64 << 10
 func NewHandler(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
+	}
+	if cfg.Key == nil {
+		cfg.Key = make([]byte, 32)
+		_, _ = rand.Read(cfg.Key) // crypto/rand never fails on Linux
 	}
 	if cfg.NoteRoute == nil {
 		cfg.NoteRoute = func(context.Context, string) {}

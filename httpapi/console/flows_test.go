@@ -206,6 +206,8 @@ func TestAuditTrail(t *testing.T) {
 		wantStatus(t, "bad filter", b.get("/admin/audit/?actor=x&since=yesterday"), http.StatusBadRequest)
 		p := b.get("/admin/audit/?action=console.sign_in&outcome=ok")
 		wantBody(t, "filtered", p, "console.sign_in")
+		// The export links carry the filters, each its own parameter.
+		wantBody(t, "export link", p, `href="/admin/audit/export.csv?action=console.sign_in&amp;outcome=ok"`)
 		if strings.Contains(p.Body, "console.sign_in_failed</a>") {
 			t.Error("action filter lets another action through")
 		}
@@ -216,7 +218,7 @@ func TestAuditTrail(t *testing.T) {
 			t.Errorf("CSV Content-Type = %q", ct)
 		}
 		lines := strings.Split(strings.TrimSpace(csv.Body), "\n")
-		if len(lines) != 2 || !strings.HasPrefix(lines[0], "id,at,actor,action") || !strings.Contains(lines[1], ",console.sign_in,") {
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], `"id","at","actor","action"`) || !strings.Contains(lines[1], `,"console.sign_in",`) {
 			t.Errorf("CSV export = %q, want a header and root's sign-in", lines)
 		}
 		jsonl := b.get("/admin/audit/export.jsonl?action=console.sign_in_failed")

@@ -154,23 +154,34 @@ func (c *console) handleLoginForm(w http.ResponseWriter, r *http.Request) error 
 // until a session replaces it: a form posted from another site carries
 // neither the cookie (SameSite) nor the token.
 func (c *console) loginToken(w http.ResponseWriter, r *http.Request) (string, error) {
-	if t := c.cookie(r, loginCookie); len(t) == 64 {
-		return t, nil
+	if n := c.cookie(r, loginCookie); len(n) == 64 {
+		return c.loginFormToken(n), nil
 	}
-	t, err := randomToken()
+	n, err := randomToken()
 	if err != nil {
 		return "", err
 	}
-	c.setCookie(w, r, loginCookie, t, 0)
-	return t, nil
+	c.setCookie(w, r, loginCookie, n, 0)
+	return c.loginFormToken(n), nil
+}
+
+// loginFormToken is the sign-in form's token for the cookie's nonce: a
+// keyed hash, so only this server can make the pair.
+func (c *console) loginFormToken(nonce string) string {
+	if len(nonce) != 64 {
+		return ""
+	}
+	mac := hmac.New(sha256.New, c.cfg.Key)
+	mac.Write([]byte("console sign-in " + nonce))
+	return hex.EncodeToString(mac.Sum(nil))
 }
 
 func (c *console) handleLogin(w http.ResponseWriter, r *http.Request) error {
-	if err := checkCSRF(r, c.cookie(r, loginCookie)); err != nil {
+	if err := checkCSRF(r, c.loginFormToken(c.cookie(r, loginCookie))); err != nil {
 		return err
 	}
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
-	p := page{Title: "Sign in", CSRF: c.cookie(r, loginCookie), Data: loginData{Username: username}}
+	p := page{Title: "Sign in", CSRF: c.loginFormToken(c.cookie(r, loginCookie)), Data: loginData{Username: username}}
 	// The API's limit per client address, on the same counter.
 	key := "auth:addr:" + healthcare.RequestInfoFromContext(r.Context()).ClientAddr
 	if err := c.svc.Throttle.Hit(r.Context(), key, c.cfg.AuthLimit); err != nil {

@@ -103,6 +103,15 @@ func TestCSRFRefused(t *testing.T) {
 		fresh := e.browser()
 		p := fresh.do(http.MethodPost, "/admin/login", url.Values{"username": {"root"}, "password": {rootPassword}})
 		wantStatus(t, "sign-in without token", p, http.StatusForbidden)
+		// A sign-in cookie planted by somebody else, paired with the same
+		// value as the form's token (a double submit), is refused: the
+		// token is a keyed hash of the cookie.
+		planted := e.browser()
+		nonce := strings.Repeat("ab", 32)
+		site, _ := url.Parse(e.srv.URL + "/admin/")
+		planted.client.Jar.SetCookies(site, []*http.Cookie{{Name: "console_login", Value: nonce, Path: "/admin/"}})
+		p = planted.do(http.MethodPost, "/admin/login", url.Values{"username": {"root"}, "password": {rootPassword}, "csrf": {nonce}})
+		wantStatus(t, "sign-in with a planted cookie", p, http.StatusForbidden)
 		// Mutations are POST only.
 		wantStatus(t, "GET on an action", b.get(path), http.StatusNotFound)
 		u, err := e.auth.Authenticate(t.Context(), mustLogin(t, e, "ann", annPassword).Access)

@@ -324,6 +324,9 @@ func (r compareRow) ratio(rival string) (median, lo, hi float64, ok bool) {
 	}
 	var ratios []float64
 	for i := range ours {
+		if theirs[i] == 0 {
+			return 0, 0, 0, false // nothing answered within the round
+		}
 		ratios = append(ratios, ours[i]/theirs[i])
 	}
 	slices.Sort(ratios)
