@@ -129,7 +129,11 @@ func (c *console) accountAction(w http.ResponseWriter, r *http.Request, err erro
 	} else if err != nil {
 		return err
 	}
-	redirect(w, r, "/admin/accounts/"+r.PathValue("id"), done)
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	redirect(w, r, "/admin/accounts/"+idString(id), done)
 	return nil
 }
 

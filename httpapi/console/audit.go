@@ -195,15 +195,16 @@ func csvRow(ev *healthcare.AuditEvent) []string {
 // a spreadsheet whose list separator is ";" would otherwise split an
 // unquoted field there, and read a formula after it.
 func writeCSVRecord(w *bufio.Writer, fields []string) error {
+	var rec []byte
 	for i, f := range fields {
 		if i > 0 {
-			w.WriteByte(',')
+			rec = append(rec, ',')
 		}
-		w.WriteByte('"')
-		w.WriteString(strings.ReplaceAll(f, `"`, `""`))
-		w.WriteByte('"')
+		rec = append(rec, '"')
+		rec = append(rec, strings.ReplaceAll(f, `"`, `""`)...)
+		rec = append(rec, '"')
 	}
-	_, err := w.WriteString("\r\n")
+	_, err := w.Write(append(rec, '\r', '\n'))
 	return err
 }
 

@@ -37,7 +37,7 @@ func (c *console) handlePatientOpen(w http.ResponseWriter, r *http.Request) erro
 	switch healthcare.ErrorCode(err) {
 	case "":
 		d.Patient = patient
-		c.render(w, r, http.StatusOK, "patient", page{Title: "Patient " + d.ID, Nav: "patients", Data: d})
+		c.render(w, r, http.StatusOK, "patient", page{Title: "Patient " + idString(id), Nav: "patients", Data: d})
 		return nil
 	case healthcare.EINVALID:
 		p.Fields = fieldsOf(err)

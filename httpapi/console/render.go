@@ -166,10 +166,12 @@ func redirect(w http.ResponseWriter, r *http.Request, to string, done string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// pathID reads the {id} of a path: a positive integer, or not found.
+// pathID reads the {id} of a path: a positive integer in its one
+// spelling ("02" and "+2" are not 2, as in the API), or not found.
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
+	raw := r.PathValue("id")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != raw {
 		return 0, healthcare.NotFound()
 	}
 	return id, nil

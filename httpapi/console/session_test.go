@@ -196,3 +196,14 @@ func TestSignInThrottled(t *testing.T) {
 		}
 	})
 }
+
+// A record's path has one spelling, as in the API: "02" and "+2" are not 2.
+func TestPathIDsAreCanonical(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		b := e.signedIn()
+		wantStatus(t, "canonical", b.get("/admin/accounts/"+idOf(e.ann)), http.StatusOK)
+		for _, spelling := range []string{"0" + idOf(e.ann), "+" + idOf(e.ann), "%2B" + idOf(e.ann)} {
+			wantStatus(t, spelling, b.get("/admin/accounts/"+spelling), http.StatusNotFound)
+		}
+	})
+}
