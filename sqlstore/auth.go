@@ -434,7 +434,7 @@ func (s *AuthService) changePassword(ctx context.Context, oldPassword, newPasswo
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	return s.db.withTx(ctx, func(tx handle) error {
+	err = s.db.withTx(ctx, func(tx handle) error {
 		now := s.db.now()
 		if _, err := tx.exec(ctx, changePasswordSQL, hash, now, u.ID); err != nil {
 			return fmt.Errorf("change password: %w", err)
@@ -447,4 +447,8 @@ func (s *AuthService) changePassword(ctx context.Context, oldPassword, newPasswo
 		}
 		return s.db.audit.insertTx(ctx, tx, ev)
 	})
+	// This instance forgets the account at once; the others when the
+	// database's report reaches them.
+	s.db.users.invalidate(u.ID)
+	return err
 }
