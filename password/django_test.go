@@ -127,3 +127,40 @@ func TestVerifyHashesMadeByDjango(t *testing.T) {
 		}
 	}
 }
+
+// What an import may take: every hash Django's own hashers make, ours,
+// unusable ones; not hashes this server cannot check, nor ones whose cost
+// would make a login (and, padded to it, every login) take seconds or
+// hundreds of megabytes.
+func TestVerifiable(t *testing.T) {
+	h := newHasher(t, cheap)
+	own, err := h.Hash("s3cret-Passw0rd ü")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, hash := range djangoMade {
+		if !h.Verifiable(hash) {
+			t.Errorf("%s made by Django: not verifiable", name)
+		}
+	}
+	for _, hash := range []string{own, "", "!", "!unusable-set-by-django"} {
+		if !h.Verifiable(hash) {
+			t.Errorf("Verifiable(%q) = false", hash)
+		}
+	}
+	for _, hash := range []string{
+		"md5$salt$0123456789abcdef0123456789abcdef",
+		"sha1$salt$0123456789abcdef0123456789abcdef01234567",
+		"crypt$$abN0.0dJ3v4LM",
+		"pbkdf2_sha256$20000000$salt$heMhf7BqwYhuzpfAcgMY/aS8OF/Pwi4+0AyaW+7whI0=",
+		"argon2$argon2id$v=19$m=262144,t=1,p=1$UlNiM2hySW80dkFpT3o0b2NNeTJqZA$nCcbGdZSAFWRxuhxf9lZvQ",
+		"argon2$argon2id$v=19$m=102400,t=200,p=8$UlNiM2hySW80dkFpT3o0b2NNeTJqZA$nCcbGdZSAFWRxuhxf9lZvQ",
+		"bcrypt_sha256$$2b$31$uiMyQ3l4z0RQC6LJWaeefO50/UMIlL1YwQIQiGs8o8GFevmcHfMci",
+		"pbkdf2_sha256$260000$salt",
+		"garbage",
+	} {
+		if h.Verifiable(hash) {
+			t.Errorf("Verifiable(%q) = true", hash)
+		}
+	}
+}

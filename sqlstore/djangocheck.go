@@ -102,8 +102,8 @@ func (imp *djangoImport) checkUsers(ctx context.Context) error {
 		for _, rule := range fieldRules(r.Validate().Err()) {
 			imp.conflicts.add("users", u.ID, rule, "", false)
 		}
-		if !knownHash(u.Password) {
-			imp.conflicts.add("users", u.ID, "password: stored with a hasher this server does not verify", "", false)
+		if !knownHash(u.Password) || (imp.opt.Verifiable != nil && !imp.opt.Verifiable(u.Password)) {
+			imp.conflicts.add("users", u.ID, "password: stored with a hasher, or a cost, this server does not verify", "", false)
 		}
 		imp.claimNames(u)
 		return nil

@@ -21,6 +21,10 @@ type DjangoImportOptions struct {
 	// Progress, if set, is told how many rows of a table are written, of
 	// how many, as the copy goes.
 	Progress func(table string, done, total int64)
+	// Verifiable tells the stored password hashes logins can be checked
+	// against (the password package's Hasher.Verifiable); nil takes any
+	// hash of a kind that package knows, whatever its parameters.
+	Verifiable func(hash string) bool
 }
 
 // DjangoTableCount counts one table's rows.

@@ -241,7 +241,7 @@ INSERT INTO core_patientdoctormapping VALUES (40, '2026-04-01 00:00:00', 99, 4);
 INSERT INTO core_patientdoctormapping VALUES (41, '2026-04-01 00:00:00', 2, 98);
 `)
 	want := []sqlstore.DjangoConflict{
-		{Table: "users", IDs: []int64{20}, Rule: "password: stored with a hasher this server does not verify"},
+		{Table: "users", IDs: []int64{20}, Rule: "password: stored with a hasher, or a cost, this server does not verify"},
 		{Table: "users", IDs: []int64{20, 21}, Rule: "emails equal once case is folded"},
 		{Table: "users", IDs: []int64{22, 23}, Rule: "the username of one is the email of the other, once case is folded"},
 		{Table: "users", IDs: []int64{25}, Rule: "first_name: Ensure this field has no more than 150 characters."},

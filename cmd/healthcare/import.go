@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clinicapi/healthcare/password"
 	"github.com/clinicapi/healthcare/sqlstore"
 )
 
@@ -80,6 +81,11 @@ func importDjango(ctx context.Context, cfg *config, o importOptions, stdout, std
 	if err := importMigrate(ctx, db, cfg, o.DryRun); err != nil {
 		return err
 	}
+	hasher, err := password.NewHasher(password.DefaultParams)
+	if err != nil {
+		return err
+	}
+	o.Verifiable = hasher.Verifiable
 	o.Found = func(source string, t sqlstore.DjangoTables) {
 		fmt.Fprintf(stdout, "found in %s: users %s, patients %s (owner %s), doctors %s, assignments %s\n",
 			source, t.Users, t.Patients, t.PatientOwner, t.Doctors, t.Assignments)
