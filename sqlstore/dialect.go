@@ -53,7 +53,9 @@ func parseDSN(url string) (d *dialect, dsn, file string, err error) {
 		// Foreign keys are off by default in SQLite. IMMEDIATE transactions
 		// take the write lock up front, so two writers queue on busy_timeout
 		// instead of deadlocking on a lock upgrade.
-		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
+		// In a "file:" URI, "#" would end the name and "%" start an escape.
+		escaped := strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
+		dsn := "file:" + escaped + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 			"&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 		return sqliteDialect, dsn, path, nil
 	default:

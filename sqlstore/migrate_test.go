@@ -4,6 +4,8 @@ import (
 	"context"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -70,4 +72,28 @@ func TestMigrateIsIdempotent(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A file name may hold "#" and "%": the database is that file, not one
+// named by what comes before them.
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "clinic#1 100%.db")
+	db, err := sqlstore.Open(context.Background(), "sqlite://"+path, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the database is not at %s: %v", path, err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "clinic#1 100%.db") {
+			t.Errorf("a file named %q was made", e.Name())
+		}
+	}
 }
