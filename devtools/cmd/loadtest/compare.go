@@ -79,6 +79,9 @@ func compare(ctx context.Context, o options, ours *serverproc.Server, oursClient
 	servers := append([]rival{{name: "ours", base: ours.URL, clients: oursClients}}, rivals...)
 	var rows []compareRow
 	for _, p := range comparePaths {
+		if o.paths != "" && !strings.Contains(","+o.paths+",", ","+p.name+",") {
+			continue
+		}
 		row := compareRow{path: p.name, rps: map[string][]float64{}}
 		for round := range o.rounds {
 			for i := range servers {
