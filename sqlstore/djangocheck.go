@@ -90,14 +90,21 @@ func (imp *djangoImport) checkUsers(ctx context.Context) error {
 		c.Source++
 		imp.users[u.ID] = true
 		if t, ok := imp.tgt.users[u.ID]; ok {
-			if t.differs(u) {
+			switch {
+			case healthcare.Fold(t.username) != healthcare.Fold(u.Username) && healthcare.Fold(t.email) != healthcare.Fold(u.Email):
+				// Not the account imported under this id: one made here since,
+				// while Django went on making its own. Its records would be
+				// handed to a stranger.
+				imp.conflicts.add("users", u.ID, idTakenRule, "", false)
+			case t.differs(u):
 				imp.changed("users", u.ID)
-			} else {
+			default:
 				c.Unchanged++
 			}
 			return nil
 		}
 		c.New++
+		imp.checkID("users", u.ID)
 		r := healthcare.Registration{Username: u.Username, Email: u.Email, FirstName: u.First, LastName: u.Last, Password: "-"}
 		for _, rule := range fieldRules(r.Validate().Err()) {
 			imp.conflicts.add("users", u.ID, rule, "", false)
@@ -160,6 +167,7 @@ func (imp *djangoImport) checkDoctors(ctx context.Context) error {
 			return nil
 		}
 		c.New++
+		imp.checkID("doctors", d.ID)
 		doc := d.doctor(imp.now)
 		for _, rule := range fieldRules(doc.Validate()) {
 			imp.conflicts.add("doctors", d.ID, rule, "", false)
@@ -194,14 +202,18 @@ func (imp *djangoImport) checkPatients(ctx context.Context) error {
 	return imp.src.eachPatient(ctx, imp.q, func(p *srcPatient) error {
 		c.Source++
 		if t, ok := imp.tgt.patients[p.ID]; ok {
-			if t.digest != p.digest(imp.tgt) {
+			switch {
+			case t.owner != p.OwnerID:
+				imp.conflicts.add("patients", p.ID, idTakenRule, "", false)
+			case t.digest != p.digest(imp.tgt):
 				imp.changed("patients", p.ID)
-			} else {
+			default:
 				c.Unchanged++
 			}
 			return nil
 		}
 		c.New++
+		imp.checkID("patients", p.ID)
 		imp.patientOwner[p.ID] = p.OwnerID
 		if !imp.users[p.OwnerID] {
 			imp.conflicts.add("patients", p.ID, "owner: no such user", "", false)
@@ -219,6 +231,22 @@ func (imp *djangoImport) checkPatients(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// idTakenRule is a row whose id another record here holds: one made here
+// after an import, while Django went on writing (the cut-over stops
+// Django's writes first).
+const idTakenRule = "id: held here by another record, made after an import while Django went on writing"
+
+// maxImportID is the largest id taken: JavaScript clients read larger
+// integers wrong, and the sequence that continues past it needs room.
+const maxImportID = 1<<53 - 1
+
+// checkID refuses a new row's id outside 1 … maxImportID.
+func (imp *djangoImport) checkID(table string, id int64) {
+	if id < 1 || id > maxImportID {
+		imp.conflicts.add(table, id, fmt.Sprintf("id: outside 1 to %d", int64(maxImportID)), "", false)
+	}
 }
 
 const skipAssignmentsFlag = "--skip-invalid-assignments" // #nosec G101 -- a flag's name, not a credential
@@ -250,6 +278,7 @@ func (imp *djangoImport) checkAssignments(ctx context.Context) error {
 		if rule == "" {
 			imp.tgt.pairs[[2]int64{a.PatientID, a.DoctorID}] = a.ID
 			c.New++
+			imp.checkID("assignments", a.ID)
 			return nil
 		}
 		skip := imp.opt.SkipInvalidAssignments

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -458,6 +460,52 @@ INSERT INTO core_patientdoctormapping VALUES (50, '2026-04-01 00:00:00', 2, 9);`
 				strconv.FormatInt(a.ID, 10) + ")", Flag: "--skip-invalid-assignments"},
 		}
 		if diff := cmp.Diff(want, r.Conflicts); diff != "" {
+			t.Errorf("conflicts mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// Rows Django made after an import, under ids that accounts and records
+// made here since hold, are conflicts: taking them as the same rows would
+// hand Django's new patients to a stranger here. Ids a JSON client cannot
+// read are refused too.
+func TestImportDjangoIDsTakenHere(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		src, srcDB := djangoSQLite(t, djangoSeed)
+		importDjango(t, db, src, sqlstore.DjangoImportOptions{})
+		stranger := insertUser(t, db, "stranger") // the next id here
+		p := &healthcare.Patient{FirstName: "Here", LastName: "Made", Email: "here@example.com", DOB: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}
+		if err := sqlstore.NewPatientService(db).CreatePatient(as(stranger), p, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err := srcDB.Exec(fmt.Sprintf(`
+INSERT INTO auth_user VALUES (%d, '!', NULL, 0, 'djnew', '', 'djnew@example.com', 0, 1, '2026-01-01 00:00:00', '');
+INSERT INTO core_patient VALUES (%d, 'Secret', 'Record', 'secret@example.com', '1990-01-01', 'private', '2026-03-01 00:00:00', '2026-03-01 00:00:00', 3);
+INSERT INTO auth_user VALUES (9007199254740992, '!', NULL, 0, 'huge', '', 'huge@example.com', 0, 1, '2026-01-01 00:00:00', '');
+INSERT INTO auth_user VALUES (-5, '!', NULL, 0, 'negative', '', 'negative@example.com', 0, 1, '2026-01-01 00:00:00', '');`, stranger, p.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := db.ImportDjango(context.Background(), src, sqlstore.DjangoImportOptions{})
+		if !errors.Is(err, sqlstore.ErrDjangoConflicts) || r.Written {
+			t.Fatalf("ImportDjango = %v (written %v), want conflicts and nothing written", err, r != nil && r.Written)
+		}
+		taken := "id: held here by another record, made after an import while Django went on writing"
+		want := []sqlstore.DjangoConflict{
+			{Table: "users", IDs: []int64{-5, 9007199254740992}, Rule: "id: outside 1 to 9007199254740991"},
+			{Table: "users", IDs: []int64{stranger}, Rule: taken},
+			{Table: "patients", IDs: []int64{p.ID}, Rule: taken},
+		}
+		got := slices.DeleteFunc(slices.Clone(r.Conflicts), func(c sqlstore.DjangoConflict) bool {
+			return !strings.HasPrefix(c.Rule, "id:")
+		})
+		slices.SortFunc(got, func(a, b sqlstore.DjangoConflict) int {
+			if a.Table != b.Table {
+				return strings.Compare(b.Table, a.Table) // users first
+			}
+			return int(a.IDs[0] - b.IDs[0])
+		})
+		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("conflicts mismatch (-want +got):\n%s", diff)
 		}
 	})
