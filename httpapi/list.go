@@ -112,8 +112,13 @@ func parseListOptions(q *params, orderFields []string) healthcare.ListOptions {
 		// Past any real page count; keeps OFFSET arithmetic far from overflow.
 		opt.Page = min(max(n, 1), 1_000_000_000)
 	}
+	// A field named again changes nothing (the first mention orders), and
+	// SQLite refuses an ORDER BY of 2,000 terms.
+	seen := map[string]bool{}
 	for _, f := range strings.Split(q.get("ordering"), ",") {
-		if f = strings.TrimSpace(f); slices.Contains(orderFields, strings.TrimPrefix(f, "-")) {
+		f = strings.TrimSpace(f)
+		if name := strings.TrimPrefix(f, "-"); slices.Contains(orderFields, name) && !seen[name] {
+			seen[name] = true
 			opt.Ordering = append(opt.Ordering, f)
 		}
 	}

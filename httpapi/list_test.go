@@ -134,6 +134,13 @@ func TestSearchAndOrdering(t *testing.T) {
 			}
 		}
 		e.do(req{method: "GET", path: "/api/doctors/?ordering=owner"}).expect(t, 200)
+		// A field repeated is one term, the first mention's direction: two
+		// thousand of them are no SQL error on SQLite.
+		many := strings.Repeat("-dob,", 2000) + "dob"
+		if got := strings.Join(names("/api/patients/?ordering="+many), " "); got != "Mark Anna Zoë" {
+			t.Errorf("ordering by -dob 2,001 times = %q", got)
+		}
+		e.do(req{method: "GET", path: "/api/doctors/?ordering=" + strings.Repeat("id,", 2000)}).expect(t, 200)
 		e.do(req{method: "GET", path: "/api/mappings/?ordering=-doctor", token: u.Access}).expect(t, 200)
 	})
 }

@@ -106,7 +106,7 @@ func (h *Hasher) Hash(password string) (string, error) {
 		argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-var errMalformed = errors.New("malformed argon2id hash")
+var errMalformed = errors.New("malformed or out-of-bounds password hash")
 
 // Verify reports whether password matches hash: an argon2id PHC string of
 // ours, or a hash a Django deployment stored (django.go). An unusable

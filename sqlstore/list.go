@@ -3,15 +3,13 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/clinicapi/healthcare"
 )
-
-// maxSearchTerms bounds the LIKE clauses one search adds.
-const maxSearchTerms = 8
 
 // query builds one list statement: a fixed SELECT, WHERE conditions with
 // $n placeholders numbered in order, and a whitelisted ORDER BY.
@@ -48,16 +46,24 @@ func (q *query) search(column, search string) {
 
 // searchTerms splits a search as DRF's SearchFilter does (Python's split
 // on white space, which counts \x1c-\x1f too, and on commas; NULs
-// dropped), folded, at most maxSearchTerms of them.
+// dropped), folded. Every word must match, as in DRF; a word inside
+// another one is dropped, since the longer one's match implies it (the
+// search key's fields are joined by \x1f, which no word holds). A search
+// is at most 200 characters (httpapi), which bounds the LIKE clauses.
 func searchTerms(search string) []string {
 	search = strings.ReplaceAll(search, "\x00", "")
 	terms := strings.FieldsFunc(healthcare.Fold(search), func(r rune) bool {
 		return r == ',' || unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
 	})
-	if len(terms) > maxSearchTerms {
-		terms = terms[:maxSearchTerms]
+	// Longest first, so that a word is kept only if no kept one holds it.
+	slices.SortStableFunc(terms, func(a, b string) int { return len(b) - len(a) })
+	var kept []string
+	for _, t := range terms {
+		if !slices.ContainsFunc(kept, func(k string) bool { return strings.Contains(k, t) }) {
+			kept = append(kept, t)
+		}
 	}
-	return terms
+	return kept
 }
 
 // page adds ORDER BY, LIMIT and OFFSET. The last page is found by counting

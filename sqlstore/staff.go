@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -32,8 +31,7 @@ func (s *StaffService) FindUsers(ctx context.Context, f healthcare.UserFilter) (
 		return nil, 0, err
 	}
 	q := newQuery(findUsersSQL)
-	terms := strings.Fields(healthcare.Fold(f.Search))
-	for _, t := range terms[:min(len(terms), maxSearchTerms)] {
+	for _, t := range searchTerms(f.Search) {
 		q.where(`(username_key LIKE %[1]s ESCAPE '\' OR email_key LIKE %[1]s ESCAPE '\')`, "%"+escapeLike(t)+"%")
 	}
 	if f.Active != nil {
