@@ -211,7 +211,7 @@ test("staff flows", async (t) => {
     await check(page, "audit trail");
     const csv = await context.request.get(`${base}/admin/audit/export.csv?patient=${patientID}`);
     assert.equal(csv.status(), 200);
-    assert.match(await csv.text(), /^id,at,actor,action/);
+    assert.match(await csv.text(), /^"id","at","actor","action"/);
     assert.match(await csv.text(), /patient\.staff_read/);
   });
 
