@@ -94,7 +94,16 @@ func compare(ctx context.Context, o options, ours *serverproc.Server, oursClient
 				if s.name == "ours" {
 					rss = ours.RSS
 				}
+				var profile <-chan error
+				if o.pprofDir != "" && s.name == "ours" && round == 0 {
+					profile = cpuProfile(o.pprofAddr, o.duration, filepath.Join(o.pprofDir, p.name+".pprof"))
+				}
 				r := drive(ctx, o.profile, s.base, clients, p, o.duration, rss)
+				if profile != nil {
+					if err := <-profile; err != nil {
+						return fmt.Errorf("%s profile: %w", p.name, err)
+					}
+				}
 				if r.errors > 0 {
 					return fmt.Errorf("%s on %s: %d requests failed", p.name, s.name, r.errors)
 				}

@@ -34,7 +34,9 @@ type options struct {
 	keep     bool
 	scaleout bool
 	pprofDir string
-	rounds   int
+	// pprofAddr is where the server under test serves its profiler.
+	pprofAddr string
+	rounds    int
 	// compare: drive the reads beside the floor and the Django design.
 	compare   bool
 	floorDir  string
@@ -103,6 +105,7 @@ func run(ctx context.Context, o options) error {
 			return fmt.Errorf("no free port for the profiler: %w", err)
 		}
 		env = append(env, "METRICS_ADDR="+pprofAddr, "PPROF=true")
+		o.pprofAddr = pprofAddr
 	}
 	if o.compare {
 		// Beside other servers, ours runs as shipped: an access log line
