@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/clinicapi/healthcare/password"
 	"github.com/clinicapi/healthcare/sqlstore"
@@ -88,7 +89,8 @@ func importDjango(ctx context.Context, cfg *config, o importOptions, stdout, std
 	o.Verifiable = hasher.Verifiable
 	o.Found = func(source string, t sqlstore.DjangoTables) {
 		fmt.Fprintf(stdout, "found in %s: users %s, patients %s (owner %s), doctors %s, assignments %s\n",
-			source, t.Users, t.Patients, t.PatientOwner, t.Doctors, t.Assignments)
+			printable(source), printable(t.Users), printable(t.Patients), printable(t.PatientOwner),
+			printable(t.Doctors), printable(t.Assignments))
 	}
 	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
 		o.Progress = progressLine(stderr)
@@ -194,4 +196,13 @@ func progressLine(w io.Writer) func(table string, done, total int64) {
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// printable quotes a name from the source database if it holds anything a
+// terminal would act on (escape sequences, bidirectional overrides).
+func printable(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) || unicode.Is(unicode.Cf, r) }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
 }

@@ -294,3 +294,17 @@ INSERT INTO core_patientdoctormapping VALUES (4, 2, 3), (5, 2, 99);`); err != ni
 		}
 	}
 }
+
+// A table named with escape sequences is printed quoted, never acted on.
+func TestPrintableNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"core_patient":          "core_patient",
+		"doc\x1b]0;pwned\a":     `"doc\x1b]0;pwned\a"`,
+		"pat\u202eient":         `"pat\u202eient"`,
+		"sqlite:///tmp/dj ango": "sqlite:///tmp/dj ango",
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
