@@ -388,6 +388,11 @@ func reportComparison(o options, rows []compareRow) {
 		}
 		fmt.Println(" |")
 	}
+	peak := 0
+	for _, row := range rows {
+		peak = max(peak, row.peakKiB)
+	}
+	fmt.Printf("\nours, peak RSS under the comparison: %.1f MiB (target < 64 MiB)\n", mib(peak))
 }
 
 func medianOf(xs []float64) float64 {
