@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -109,6 +110,7 @@ func (imp *djangoImport) checkUsers(ctx context.Context) error {
 		for _, rule := range fieldRules(r.Validate().Err()) {
 			imp.conflicts.add("users", u.ID, rule, "", false)
 		}
+		imp.checkNUL("users", u.ID, u.Username, u.Email, u.First, u.Last, u.Password)
 		if !knownHash(u.Password) || (imp.opt.Verifiable != nil && !imp.opt.Verifiable(u.Password)) {
 			imp.conflicts.add("users", u.ID, "password: stored with a hasher, or a cost, this server does not verify", "", false)
 		}
@@ -172,6 +174,7 @@ func (imp *djangoImport) checkDoctors(ctx context.Context) error {
 		for _, rule := range fieldRules(doc.Validate()) {
 			imp.conflicts.add("doctors", d.ID, rule, "", false)
 		}
+		imp.checkNUL("doctors", d.ID, doc.FirstName, doc.LastName, doc.Email, doc.Specialization)
 		key := healthcare.Fold(d.Email)
 		if other, ok := imp.tgt.doctorEmails[key]; ok {
 			imp.conflicts.pair("doctors", other.id, d.ID, "emails equal once case is folded"+other.hereNote("doctor"))
@@ -222,6 +225,7 @@ func (imp *djangoImport) checkPatients(ctx context.Context) error {
 		for _, rule := range fieldRules(pat.Validate(today)) {
 			imp.conflicts.add("patients", p.ID, rule, "", false)
 		}
+		imp.checkNUL("patients", p.ID, pat.FirstName, pat.LastName, pat.Email, pat.Notes)
 		key := imp.tgt.patientEmailKey(p.OwnerID, healthcare.Fold(p.Email))
 		if other, ok := imp.tgt.patientEmails[key]; ok {
 			imp.conflicts.pair("patients", other.id, p.ID, fmt.Sprintf(
@@ -241,6 +245,14 @@ const idTakenRule = "id: held here by another record, made after an import while
 // maxImportID is the largest id taken: JavaScript clients read larger
 // integers wrong, and the sequence that continues past it needs room.
 const maxImportID = 1<<53 - 1
+
+// checkNUL refuses text holding a NUL: the API refuses it in every field,
+// and PostgreSQL cannot store it.
+func (imp *djangoImport) checkNUL(table string, id int64, fields ...string) {
+	if slices.ContainsFunc(fields, func(f string) bool { return strings.ContainsRune(f, 0) }) {
+		imp.conflicts.add(table, id, "text: holds a NUL character", "", false)
+	}
+}
 
 // checkID refuses a new row's id outside 1 … maxImportID.
 func (imp *djangoImport) checkID(table string, id int64) {

@@ -482,7 +482,8 @@ func TestImportDjangoIDsTakenHere(t *testing.T) {
 INSERT INTO auth_user VALUES (%d, '!', NULL, 0, 'djnew', '', 'djnew@example.com', 0, 1, '2026-01-01 00:00:00', '');
 INSERT INTO core_patient VALUES (%d, 'Secret', 'Record', 'secret@example.com', '1990-01-01', 'private', '2026-03-01 00:00:00', '2026-03-01 00:00:00', 3);
 INSERT INTO auth_user VALUES (9007199254740992, '!', NULL, 0, 'huge', '', 'huge@example.com', 0, 1, '2026-01-01 00:00:00', '');
-INSERT INTO auth_user VALUES (-5, '!', NULL, 0, 'negative', '', 'negative@example.com', 0, 1, '2026-01-01 00:00:00', '');`, stranger, p.ID))
+INSERT INTO auth_user VALUES (-5, '!', NULL, 0, 'negative', '', 'negative@example.com', 0, 1, '2026-01-01 00:00:00', '');
+INSERT INTO core_patient VALUES (77, 'N' || char(0) || 'ul', 'Byte', 'nul@example.com', '1990-01-01', '', '2026-03-01 00:00:00', '2026-03-01 00:00:00', 3);`, stranger, p.ID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -495,9 +496,10 @@ INSERT INTO auth_user VALUES (-5, '!', NULL, 0, 'negative', '', 'negative@exampl
 			{Table: "users", IDs: []int64{-5, 9007199254740992}, Rule: "id: outside 1 to 9007199254740991"},
 			{Table: "users", IDs: []int64{stranger}, Rule: taken},
 			{Table: "patients", IDs: []int64{p.ID}, Rule: taken},
+			{Table: "patients", IDs: []int64{77}, Rule: "text: holds a NUL character"},
 		}
 		got := slices.DeleteFunc(slices.Clone(r.Conflicts), func(c sqlstore.DjangoConflict) bool {
-			return !strings.HasPrefix(c.Rule, "id:")
+			return !strings.HasPrefix(c.Rule, "id:") && !strings.HasPrefix(c.Rule, "text:")
 		})
 		slices.SortFunc(got, func(a, b sqlstore.DjangoConflict) int {
 			if a.Table != b.Table {
