@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,11 +23,23 @@ import (
 
 // The Django design itself, started once per test binary by its own
 // serve.sh, on a database of its own; stopped and dropped by TestMain.
-const (
-	djangoServe = "/work/shared/django-reference/serve.sh"
-	// djangoKey is the SECRET_KEY of both servers: the cut-over keeps it.
-	djangoKey = "importer-cut-over-test-key-0123456789abcdef"
-)
+// djangoKey is the SECRET_KEY of both servers: the cut-over keeps it.
+const djangoKey = "importer-cut-over-test-key-0123456789abcdef"
+
+// djangoServe finds serve.sh: DJANGO_REFERENCE, else the shared folder
+// beside the repository (this package is two levels down), else where
+// this machine keeps it.
+func djangoServe() string {
+	for _, dir := range []string{os.Getenv("DJANGO_REFERENCE"), "../../../shared/django-reference", "/work/shared/django-reference"} {
+		if dir == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, "serve.sh")); err == nil {
+			return filepath.Join(dir, "serve.sh")
+		}
+	}
+	return ""
+}
 
 var (
 	djangoOnce sync.Once
@@ -47,8 +60,9 @@ func startDjango(t *testing.T) (base, sourceURL string) {
 	t.Helper()
 	sqlstoretest.PostgresURL(t) // skips or fails as the other PostgreSQL tests do
 	djangoOnce.Do(func() {
-		if _, err := os.Stat(djangoServe); err != nil {
-			django.skip = "the Django design's serve.sh is not at " + djangoServe
+		serve := djangoServe()
+		if serve == "" {
+			django.skip = "the Django design's serve.sh was not found (set DJANGO_REFERENCE)"
 			return
 		}
 		check := exec.Command("/usr/bin/python3", "-c", "import django, rest_framework, rest_framework_simplejwt, environ, psycopg2")
@@ -64,7 +78,7 @@ func startDjango(t *testing.T) (base, sourceURL string) {
 		var b [4]byte
 		_, _ = rand.Read(b[:])
 		django.dbName = "importer_django_" + hex.EncodeToString(b[:])
-		cmd := exec.Command("bash", djangoServe, strconv.Itoa(port), django.dbName)
+		cmd := exec.Command("bash", serve, strconv.Itoa(port), django.dbName)
 		cmd.Env = append(os.Environ(), "SECRET_KEY="+djangoKey)
 		out, err := cmd.Output()
 		if err != nil {
