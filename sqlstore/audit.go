@@ -108,7 +108,12 @@ const exportEventsSQL = `SELECT ` + auditColumns + ` FROM audit_events WHERE at 
 // ExportEvents calls fn for every event between since and until, oldest
 // first, reading them as a stream so that memory stays flat.
 func (db *DB) ExportEvents(ctx context.Context, since, until time.Time, fn func(*healthcare.AuditEvent) error) error {
-	err := db.pool().each(ctx, exportEventsSQL, []any{since.UTC(), until.UTC()}, func(row scanner) error {
+	return db.streamEvents(ctx, exportEventsSQL, []any{since.UTC(), until.UTC()}, fn)
+}
+
+// streamEvents calls fn for each event query selects, as it is read.
+func (db *DB) streamEvents(ctx context.Context, query string, args []any, fn func(*healthcare.AuditEvent) error) error {
+	err := db.pool().each(ctx, query, args, func(row scanner) error {
 		ev, err := scanEvent(row)
 		if err != nil {
 			return err

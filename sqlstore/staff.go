@@ -326,17 +326,7 @@ func (s *StaffService) ExportEvents(ctx context.Context, f healthcare.AuditFilte
 	q := newQuery(exportFilteredSQL)
 	filterEvents(q, f)
 	q.sql.WriteString(" ORDER BY id DESC")
-	err = s.db.pool().each(ctx, q.String(), q.args, func(row scanner) error {
-		ev, err := scanEvent(row)
-		if err != nil {
-			return err
-		}
-		return fn(ev)
-	})
-	if err != nil {
-		return fmt.Errorf("export audit events: %w", err)
-	}
-	return nil
+	return s.db.streamEvents(ctx, q.String(), q.args, fn)
 }
 
 const countsSQL = `SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM users WHERE is_staff = $1 AND is_active = $1),
