@@ -27,6 +27,8 @@ const MaxBodyBytes = 1 << 20
 // "OWNER" or "Id" can never reach a field: names match exactly. A
 // repeated field keeps its last value, as Python's json module and
 // Django's QueryDict do. Invalid UTF-8 is a parse error, never replaced.
+const maxContentTypeBytes = 256
+
 func decodeObject(w http.ResponseWriter, r *http.Request, keys ...string) (*object, error) {
 	if r.ContentLength > MaxBodyBytes {
 		return nil, errTooLarge()
@@ -36,9 +38,15 @@ func decodeObject(w http.ResponseWriter, r *http.Request, keys ...string) (*obje
 	if ct == "" && r.ContentLength == 0 {
 		return o, nil // no body at all: DRF's empty data
 	}
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		mt = ""
+	// Parsing a media type copies it; one longer than any real client's
+	// (a multipart boundary is at most 70 bytes) is unsupported unread.
+	var mt string
+	var params map[string]string
+	if len(ct) <= maxContentTypeBytes {
+		var err error
+		if mt, params, err = mime.ParseMediaType(ct); err != nil {
+			mt = ""
+		}
 	}
 	switch mt {
 	case "application/json":

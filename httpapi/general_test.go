@@ -46,6 +46,8 @@ func TestBodyErrors(t *testing.T) {
 			{"nested too deeply", `{"first_name": "Jon", "x": ` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, "application/json", 400, "parse_error"},
 			{"text body", `first_name=Jon`, "text/plain", 415, "unsupported_media_type"},
 			{"JSON under another name", `{"first_name": "Jon"}`, "application/merge-patch+json", 415, "unsupported_media_type"},
+			// A media type longer than any client's is not parsed (parsing copies it).
+			{"media type of 300 bytes", `{"first_name": "Jon"}`, "application/json; x=" + strings.Repeat("y", 280), 415, "unsupported_media_type"},
 			{"over 1 MiB", `{"notes": "` + strings.Repeat("a", 1<<20) + `"}`, "application/json", 413, "request_too_large"},
 		}
 		for _, tt := range tests {
