@@ -18,12 +18,12 @@ type assignmentResponse struct {
 	Patient      int64        `json:"patient"`
 	Doctor       int64        `json:"doctor"`
 	DoctorDetail doctorDetail `json:"doctor_detail"`
-	CreatedAt    string       `json:"created_at"`
+	CreatedAt    timestamp    `json:"created_at"`
 }
 
 func toAssignmentResponse(a *healthcare.Assignment) assignmentResponse {
 	return assignmentResponse{
-		ID: a.ID, Patient: a.PatientID, Doctor: a.DoctorID, CreatedAt: jsonTime(a.CreatedAt),
+		ID: a.ID, Patient: a.PatientID, Doctor: a.DoctorID, CreatedAt: timestamp(a.CreatedAt),
 		DoctorDetail: doctorDetail{ID: a.Doctor.ID, FirstName: a.Doctor.FirstName,
 			LastName: a.Doctor.LastName, Specialization: a.Doctor.Specialization},
 	}

@@ -7,18 +7,18 @@ import (
 )
 
 type doctorResponse struct {
-	ID             int64  `json:"id"`
-	FirstName      string `json:"first_name"`
-	LastName       string `json:"last_name"`
-	Email          string `json:"email"`
-	Specialization string `json:"specialization"`
-	CreatedAt      string `json:"created_at"`
-	UpdatedAt      string `json:"updated_at"`
+	ID             int64     `json:"id"`
+	FirstName      string    `json:"first_name"`
+	LastName       string    `json:"last_name"`
+	Email          string    `json:"email"`
+	Specialization string    `json:"specialization"`
+	CreatedAt      timestamp `json:"created_at"`
+	UpdatedAt      timestamp `json:"updated_at"`
 }
 
 func toDoctorResponse(d *healthcare.Doctor) doctorResponse {
 	return doctorResponse{ID: d.ID, FirstName: d.FirstName, LastName: d.LastName, Email: d.Email,
-		Specialization: d.Specialization, CreatedAt: jsonTime(d.CreatedAt), UpdatedAt: jsonTime(d.UpdatedAt)}
+		Specialization: d.Specialization, CreatedAt: timestamp(d.CreatedAt), UpdatedAt: timestamp(d.UpdatedAt)}
 }
 
 // doctorFields are the writable fields of a doctor.

@@ -28,7 +28,14 @@ func encode(w http.ResponseWriter, status int, v any) {
 			encodeBuffers.Put(buf)
 		}
 	}()
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	var err error
+	if a, ok := v.(jsonAppender); ok {
+		b := append(a.appendJSON(buf.AvailableBuffer()), '\n')
+		buf.Write(b) // b is buf's free space unless it outgrew it
+	} else {
+		err = json.NewEncoder(buf).Encode(v)
+	}
+	if err != nil {
 		status = http.StatusInternalServerError
 		buf.Reset()
 		buf.WriteString(serverErrorBody)

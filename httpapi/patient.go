@@ -4,25 +4,24 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/clinicapi/healthcare"
 )
 
 type patientResponse struct {
-	ID        int64  `json:"id"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name"`
-	Email     string `json:"email"`
-	DOB       string `json:"dob"`
-	Notes     string `json:"notes"`
-	CreatedAt string `json:"created_at"`
-	UpdatedAt string `json:"updated_at"`
+	ID        int64     `json:"id"`
+	FirstName string    `json:"first_name"`
+	LastName  string    `json:"last_name"`
+	Email     string    `json:"email"`
+	DOB       date      `json:"dob"`
+	Notes     string    `json:"notes"`
+	CreatedAt timestamp `json:"created_at"`
+	UpdatedAt timestamp `json:"updated_at"`
 }
 
 func toPatientResponse(p *healthcare.Patient) patientResponse {
 	return patientResponse{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email,
-		DOB: p.DOB.Format(time.DateOnly), Notes: p.Notes, CreatedAt: jsonTime(p.CreatedAt), UpdatedAt: jsonTime(p.UpdatedAt)}
+		DOB: date(p.DOB), Notes: p.Notes, CreatedAt: timestamp(p.CreatedAt), UpdatedAt: timestamp(p.UpdatedAt)}
 }
 
 // patientFields are the writable fields of a patient; nothing else in a

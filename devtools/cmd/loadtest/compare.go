@@ -28,6 +28,7 @@ type rival struct {
 	base    string
 	clients []*client
 	stop    func() // never nil
+	pid     int    // 0: not ours to sample (Django's workers)
 }
 
 // comparePaths are the reads measured against the rivals. Every server
@@ -76,7 +77,7 @@ func compare(ctx context.Context, o options, ours *serverproc.Server, oursClient
 	if err != nil {
 		return err
 	}
-	servers := append([]rival{{name: "ours", base: ours.URL, clients: oursClients}}, rivals...)
+	servers := append([]rival{{name: "ours", base: ours.URL, clients: oursClients, pid: ours.Pid()}}, rivals...)
 	var rows []compareRow
 	for _, p := range comparePaths {
 		if o.paths != "" && !strings.Contains(","+o.paths+",", ","+p.name+",") {
@@ -98,7 +99,7 @@ func compare(ctx context.Context, o options, ours *serverproc.Server, oursClient
 				if o.pprofDir != "" && s.name == "ours" && round == 0 {
 					profile = cpuProfile(o.pprofAddr, o.duration, filepath.Join(o.pprofDir, p.name+".pprof"))
 				}
-				r := drive(ctx, o.profile, s.base, clients, p, o.duration, rss)
+				r := drive(ctx, o.profile, s.base, clients, p, o.duration, rss, s.pid)
 				if profile != nil {
 					if err := <-profile; err != nil {
 						return fmt.Errorf("%s profile: %w", p.name, err)
@@ -107,7 +108,8 @@ func compare(ctx context.Context, o options, ours *serverproc.Server, oursClient
 				if r.errors > 0 {
 					return fmt.Errorf("%s on %s: %d requests failed", p.name, s.name, r.errors)
 				}
-				fmt.Printf("%-14s %-13s round %d %8.0f req/s  p99 %7.2f ms\n", p.name, s.name, round+1, r.rps, ms(r.p99))
+				fmt.Printf("%-14s %-13s round %d %8.0f req/s  p99 %7.2f ms  CPU µs/request: server %4.0f, machine %4.0f\n",
+					p.name, s.name, round+1, r.rps, ms(r.p99), r.serverCPU, r.machineCPU)
 				row.rps[s.name] = append(row.rps[s.name], r.rps)
 				row.peakKiB = max(row.peakKiB, r.peakKiB)
 			}
@@ -230,7 +232,8 @@ func startFloor(ctx context.Context, floor, dsn string, lookup bool) (rival, err
 	if err := cmd.Start(); err != nil {
 		return none, fmt.Errorf("start %s: %w", name, err)
 	}
-	r := rival{name: name, base: "http://" + addr, stop: func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }}
+	r := rival{name: name, base: "http://" + addr, pid: cmd.Process.Pid,
+		stop: func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }}
 	return r, waitFor(ctx, r.base+"/healthz")
 }
 

@@ -81,6 +81,10 @@ type pathResult struct {
 	p50, p99 time.Duration
 	ceiling  float64 // pgbench transactions per second
 	peakKiB  int     // the server's highest resident set while measured
+	// serverCPU and machineCPU are CPU microseconds per request, spent by
+	// the server's process and by the whole machine (the load generator
+	// and the database included).
+	serverCPU, machineCPU float64
 	// ratios are every round's API / ceiling, when there were several.
 	ratios []float64
 }
@@ -122,7 +126,9 @@ func warmUp(d time.Duration) time.Duration { return min(time.Second, d/4) }
 
 // drive runs one path on every client for a warm-up and then d, and
 // measures the d. rss, if not nil, samples the server's resident set.
-func drive(ctx context.Context, pr profile, base string, clients []*client, p hotPath, d time.Duration, rss func() int) pathResult {
+// drive sends p's requests from every client for d after a warm-up; pid,
+// if not 0, is the server's process, whose CPU per request it measures.
+func drive(ctx context.Context, pr profile, base string, clients []*client, p hotPath, d time.Duration, rss func() int, pid int) pathResult {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
@@ -133,6 +139,8 @@ func drive(ctx context.Context, pr profile, base string, clients []*client, p ho
 	deadline := start.Add(d)
 	peak := make(chan int, 1)
 	go func() { peak <- samplePeak(ctx, rss, start, deadline) }()
+	cpuAtStart := make(chan cpuSample, 1)
+	go func() { time.Sleep(time.Until(start)); cpuAtStart <- sampleCPU(pid) }()
 	for _, c := range clients {
 		wg.Add(1)
 		go func() {
@@ -178,10 +186,14 @@ func drive(ctx context.Context, pr profile, base string, clients []*client, p ho
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	server, machine := sampleCPU(pid).perRequest(<-cpuAtStart, float64(len(latencies)))
+	if pid == 0 {
+		server = 0
+	}
 	slices.Sort(latencies)
 	return pathResult{name: p.name, write: p.write, requests: len(latencies), errors: errs,
 		rps: float64(len(latencies)-errs) / elapsed.Seconds(), p50: percentile(latencies, 0.50), p99: percentile(latencies, 0.99),
-		peakKiB: <-peak}
+		peakKiB: <-peak, serverCPU: server, machineCPU: machine}
 }
 
 // samplePeak reads rss every 10 ms from start to end and returns the most.

@@ -157,7 +157,7 @@ func run(ctx context.Context, o options) error {
 			if o.pprofDir != "" && round == 0 {
 				profile = cpuProfile(pprofAddr, o.duration, filepath.Join(o.pprofDir, p.name+".pprof"))
 			}
-			r := drive(ctx, o.profile, srv.URL, clients, p, o.duration, srv.RSS)
+			r := drive(ctx, o.profile, srv.URL, clients, p, o.duration, srv.RSS, srv.Pid())
 			if profile != nil {
 				if err := <-profile; err != nil {
 					return fmt.Errorf("%s profile: %w", p.name, err)

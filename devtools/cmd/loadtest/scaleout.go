@@ -97,9 +97,9 @@ func scaleOut(ctx context.Context, o options, pg pgconn) error {
 	if err != nil {
 		return err
 	}
-	r1 := drive(ctx, o.profile, one.URL, clients, read, o.duration, nil)
+	r1 := drive(ctx, o.profile, one.URL, clients, read, o.duration, nil, 0)
 	one.Stop()
-	r2 := drive(ctx, o.profile, lb.URL, clients, read, o.duration, nil)
+	r2 := drive(ctx, o.profile, lb.URL, clients, read, o.duration, nil, 0)
 	fmt.Printf("  GET /api/patients/{id}/ through nginx: one instance %.0f req/s (p99 %.1f ms), two instances %.0f req/s (p99 %.1f ms), errors %d/%d\n",
 		r1.rps, ms(r1.p99), r2.rps, ms(r2.p99), r1.errors, r2.errors)
 
