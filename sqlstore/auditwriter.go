@@ -92,16 +92,17 @@ func (a *auditor) record(ctx context.Context, events ...*healthcare.AuditEvent) 
 
 func (a *auditor) run() {
 	defer a.stopped.Done()
+	last := 0 // the size of the last batch
 	for {
 		select {
 		case r := <-a.queue:
-			a.flush(r)
+			last = a.flush(r, last)
 		case <-a.quit:
-			// Whatever was queued before Close is still written.
+			// Whatever was queued before Close is still written, at once.
 			for {
 				select {
 				case r := <-a.queue:
-					a.flush(r)
+					a.flush(r, 0)
 				default:
 					return
 				}
@@ -110,8 +111,19 @@ func (a *auditor) run() {
 	}
 }
 
-// flush writes first and everything queued behind it, up to a batch.
-func (a *auditor) flush(first *auditRequest) {
+// auditGather is how long a batch may wait for more events when the last
+// batch was larger than what is queued: under load, the events of the
+// requests running alongside arrive within it, and one statement and one
+// commit for all of them cost the database and the server less than
+// several (scripts/loadtest -compare, two alternated pairs: patient reads
+// 0.54 and 0.55 of the floor without, 0.56 and 0.59 with). An idle
+// server's batches are of one event and never wait.
+const auditGather = time.Millisecond
+
+// flush writes first and everything queued behind it, up to a batch; if
+// that is fewer events than target, it waits up to auditGather for more.
+// It returns how many events it wrote.
+func (a *auditor) flush(first *auditRequest, target int) int {
 	batch := []*auditRequest{first}
 	n := len(first.events)
 	// Let requests that are about to queue do so: measured, it makes
@@ -126,6 +138,20 @@ drain:
 		default:
 			break drain
 		}
+	}
+	if n < min(target, maxAuditBatch) {
+		timer := time.NewTimer(auditGather)
+	gather:
+		for n < target {
+			select {
+			case r := <-a.queue:
+				batch = append(batch, r)
+				n += len(r.events)
+			case <-timer.C:
+				break gather
+			}
+		}
+		timer.Stop()
 	}
 	events := make([]*healthcare.AuditEvent, 0, n)
 	for _, r := range batch {
@@ -146,6 +172,7 @@ drain:
 	for _, r := range batch {
 		r.done <- err
 	}
+	return n
 }
 
 func (a *auditor) close() {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -11,21 +10,21 @@ import (
 // second on Linux): by one process and by the whole machine. Divided by
 // the requests served between two samples it says what a request costs,
 // which moves far less from run to run than req/s on a shared machine.
-type cpuSample struct{ process, machine int64 }
+type cpuSample struct{ process, database, machine int64 }
 
 const ticksPerSecond = 100
 
 func sampleCPU(pid int) cpuSample {
 	var s cpuSample
-	if raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && pid > 0 {
-		// The fields after the command, which is in parentheses and may hold spaces.
-		if i := strings.LastIndexByte(string(raw), ')'); i >= 0 {
-			f := strings.Fields(string(raw[i+1:]))
-			if len(f) > 12 {
-				utime, _ := strconv.ParseInt(f[11], 10, 64)
-				stime, _ := strconv.ParseInt(f[12], 10, 64)
-				s.process = utime + stime
-			}
+	if pid > 0 {
+		s.process, _ = processCPU(strconv.Itoa(pid))
+	}
+	// PostgreSQL's processes: its backends come and go with connections,
+	// but the pools keep theirs open while measured.
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		if ticks, comm := processCPU(p.Name()); comm == "postgres" {
+			s.database += ticks
 		}
 	}
 	if raw, err := os.ReadFile("/proc/stat"); err == nil {
@@ -42,11 +41,34 @@ func sampleCPU(pid int) cpuSample {
 	return s
 }
 
-// perRequest is the CPU microseconds per request between two samples.
-func (s cpuSample) perRequest(before cpuSample, requests float64) (process, machine float64) {
+// processCPU is the user and system CPU ticks of process pid, and its command.
+func processCPU(pid string) (ticks int64, comm string) {
+	raw, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0, ""
+	}
+	// The command is in parentheses and may hold spaces; the fields follow.
+	open, end := strings.IndexByte(string(raw), '('), strings.LastIndexByte(string(raw), ')')
+	if open < 0 || end < open {
+		return 0, ""
+	}
+	f := strings.Fields(string(raw[end+1:]))
+	if len(f) <= 12 {
+		return 0, ""
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return utime + stime, string(raw[open+1 : end])
+}
+
+// cpuPerRequest is CPU microseconds per request between two samples.
+type cpuPerRequest struct{ server, database, machine float64 }
+
+func (s cpuSample) perRequest(before cpuSample, requests float64) cpuPerRequest {
 	if requests <= 0 {
-		return 0, 0
+		return cpuPerRequest{}
 	}
 	us := 1e6 / ticksPerSecond / requests
-	return float64(s.process-before.process) * us, float64(s.machine-before.machine) * us
+	return cpuPerRequest{server: float64(s.process-before.process) * us,
+		database: float64(s.database-before.database) * us, machine: float64(s.machine-before.machine) * us}
 }

@@ -81,10 +81,10 @@ type pathResult struct {
 	p50, p99 time.Duration
 	ceiling  float64 // pgbench transactions per second
 	peakKiB  int     // the server's highest resident set while measured
-	// serverCPU and machineCPU are CPU microseconds per request, spent by
-	// the server's process and by the whole machine (the load generator
-	// and the database included).
-	serverCPU, machineCPU float64
+	// cpu is what a request cost in CPU: the server's process (0 if not
+	// sampled), PostgreSQL's and the whole machine's (the load generator
+	// included).
+	cpu cpuPerRequest
 	// ratios are every round's API / ceiling, when there were several.
 	ratios []float64
 }
@@ -186,14 +186,11 @@ func drive(ctx context.Context, pr profile, base string, clients []*client, p ho
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	server, machine := sampleCPU(pid).perRequest(<-cpuAtStart, float64(len(latencies)))
-	if pid == 0 {
-		server = 0
-	}
+	cpu := sampleCPU(pid).perRequest(<-cpuAtStart, float64(len(latencies)))
 	slices.Sort(latencies)
 	return pathResult{name: p.name, write: p.write, requests: len(latencies), errors: errs,
 		rps: float64(len(latencies)-errs) / elapsed.Seconds(), p50: percentile(latencies, 0.50), p99: percentile(latencies, 0.99),
-		peakKiB: <-peak, serverCPU: server, machineCPU: machine}
+		peakKiB: <-peak, cpu: cpu}
 }
 
 // samplePeak reads rss every 10 ms from start to end and returns the most.
