@@ -79,13 +79,16 @@ var assignmentOrder = map[string]string{
 }
 
 // The owner is on the assignment itself (set from the patient's at insert;
-// a patient never changes owner), so the list is one index range.
-const findAssignmentsSQL = `SELECT a.id, a.patient_id, a.doctor_id, a.created_at,
+// a patient never changes owner), so the list is one index range, and the
+// patients are joined only to search their names.
+const (
+	findAssignmentsSQL = `SELECT a.id, a.patient_id, a.doctor_id, a.created_at,
 d.first_name, d.last_name, d.specialization, count(*) OVER ()
 FROM assignments a
-JOIN doctors d ON d.id = a.doctor_id
-JOIN patients p ON p.id = a.patient_id
-WHERE a.owner_id = $1`
+JOIN doctors d ON d.id = a.doctor_id`
+	joinPatientsSQL     = ` JOIN patients p ON p.id = a.patient_id`
+	assignmentsOwnerSQL = ` WHERE a.owner_id = $1`
+)
 
 // searchNames adds the Django design's search of assignments: every term
 // in the patient's or the doctor's first or last name. Search keys start
@@ -108,7 +111,11 @@ func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.
 	if err != nil {
 		return nil, 0, err
 	}
-	q := newQuery(findAssignmentsSQL, owner)
+	sql := findAssignmentsSQL + assignmentsOwnerSQL
+	if len(searchTerms(opt.Search)) > 0 {
+		sql = findAssignmentsSQL + joinPatientsSQL + assignmentsOwnerSQL
+	}
+	q := newQuery(sql, owner)
 	q.searchNames(opt.Search)
 	if err := q.page(ctx, s.db.pool(), &opt, assignmentOrder, "a.id"); err != nil {
 		return nil, 0, err
