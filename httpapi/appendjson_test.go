@@ -47,29 +47,6 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// A timestamp is written as encoding/json writes the time.Time itself, a
-// date as the contract's YYYY-MM-DD.
-func TestTimestampMatchesEncodingJSON(t *testing.T) {
-	for _, tm := range []time.Time{
-		time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
-		time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC),
-		time.Date(2026, 1, 2, 3, 4, 5, 120000000, time.UTC),
-		time.Date(1999, 12, 31, 23, 59, 59, 1000, time.UTC),
-		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
-	} {
-		want, err := json.Marshal(tm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := timestamp(tm).appendJSON(nil); string(got) != string(want) {
-			t.Errorf("timestamp(%v) is %s, encoding/json writes %s", tm, got, want)
-		}
-	}
-	if got := date(time.Date(987, 6, 5, 0, 0, 0, 0, time.UTC)).appendJSON(nil); string(got) != `"0987-06-05"` {
-		t.Errorf("date is %s", got)
-	}
-}
-
 func FuzzAppendJSONString(f *testing.F) {
 	for _, s := range texts {
 		f.Add(s)
