@@ -139,10 +139,10 @@ drain:
 			break drain
 		}
 	}
-	if n < min(target, maxAuditBatch) {
+	if goal := min(target, maxAuditBatch); n < goal {
 		timer := time.NewTimer(auditGather)
 	gather:
-		for n < target {
+		for n < goal {
 			select {
 			case r := <-a.queue:
 				batch = append(batch, r)
