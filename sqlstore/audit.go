@@ -34,7 +34,7 @@ func (s *AuditService) FindEvents(ctx context.Context, f healthcare.AuditFilter)
 	}
 	q := newQuery(findEventsSQL)
 	if !u.IsStaff {
-		q.sql.WriteString(" AND (actor_id = " + q.arg(u.ID) + " OR owner_id = " + q.arg(u.ID) + ")")
+		involving(q, u.ID)
 	}
 	filterEvents(q, f)
 	f.Ordering = []string{"-id"}
@@ -73,7 +73,7 @@ func filterEvents(q *query, f healthcare.AuditFilter) {
 		q.where("actor_id = %s", f.ActorID)
 	}
 	if f.Involving != 0 {
-		q.sql.WriteString(" AND (actor_id = " + q.arg(f.Involving) + " OR owner_id = " + q.arg(f.Involving) + ")")
+		involving(q, f.Involving)
 	}
 	if f.Outcome != "" {
 		q.where("outcome = %s", f.Outcome)
@@ -84,6 +84,16 @@ func filterEvents(q *query, f healthcare.AuditFilter) {
 	if f.Until != nil {
 		q.where("at <= %s", f.Until.UTC())
 	}
+}
+
+// involving keeps the events user acted in or whose patient user owns. The
+// owner index holds only events whose owner is not their actor (migration
+// 00014): an owner reading their own patient is found by the actor index,
+// and the second condition repeats the index's predicate so that the
+// planner may use it.
+func involving(q *query, user int64) {
+	id := q.arg(user)
+	q.sql.WriteString(" AND (actor_id = " + id + " OR (owner_id = " + id + " AND owner_id IS DISTINCT FROM actor_id))")
 }
 
 func scanEvent(row scanner, extra ...any) (*healthcare.AuditEvent, error) {

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"testing"
 
@@ -191,4 +192,59 @@ func TestAuditDisabledForBenchmark(t *testing.T) {
 	if err := sqlstoretest.Raw(t, url).QueryRow("SELECT count(*) FROM audit_events").Scan(&n); err != nil || n != 0 {
 		t.Errorf("events with auditing off = %d (%v), want 0", n, err)
 	}
+}
+
+// TestAuditInvolving: a user sees the events they acted in and those on
+// their patients whoever acted, anonymous attempts included, and nothing
+// else; a staff member's "involving" filter picks the same events. The
+// owner index holds only events whose owner is not their actor, so each
+// pairing of actor and owner is here.
+func TestAuditInvolving(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		const ann, bob = 1, 2
+		pairs := []struct {
+			actor, owner int64
+			annSees      bool
+		}{
+			{ann, ann, true}, {bob, ann, true}, {0, ann, true}, {ann, 0, true}, {ann, bob, true},
+			{bob, bob, false}, {bob, 0, false}, {0, bob, false}, {0, 0, false},
+		}
+		var events []*healthcare.AuditEvent
+		for i, p := range pairs {
+			events = append(events, &healthcare.AuditEvent{ActorID: p.actor, OwnerID: p.owner, ObjectID: int64(i + 1),
+				Action: healthcare.ActionPatientRead, ObjectType: "patient", Outcome: healthcare.OutcomeOK,
+				ClientAddr: "192.0.2.1", RequestID: "involving"})
+		}
+		ctx := context.Background()
+		if err := db.InsertAuditEvents(ctx, events); err != nil {
+			t.Fatal(err)
+		}
+		var want []int64
+		for i := len(pairs) - 1; i >= 0; i-- {
+			if pairs[i].annSees {
+				want = append(want, int64(i+1))
+			}
+		}
+		audit := sqlstore.NewAuditService(db)
+		page := healthcare.ListOptions{Page: 1, PageSize: 50}
+		for name, c := range map[string]struct {
+			user *healthcare.User
+			f    healthcare.AuditFilter
+		}{
+			"ann herself":      {&healthcare.User{ID: ann}, healthcare.AuditFilter{ListOptions: page}},
+			"staff, involving": {&healthcare.User{ID: 99, IsStaff: true}, healthcare.AuditFilter{ListOptions: page, Involving: ann}},
+		} {
+			got, total, err := audit.FindEvents(healthcare.NewContextWithUser(ctx, c.user), c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, ev := range got {
+				ids = append(ids, ev.ObjectID)
+			}
+			if !slices.Equal(ids, want) || total != len(want) {
+				t.Errorf("%s: events on objects %v (count %d), want %v", name, ids, total, want)
+			}
+		}
+	})
 }
