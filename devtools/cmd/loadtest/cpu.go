@@ -10,7 +10,7 @@ import (
 // second on Linux): by one process and by the whole machine. Divided by
 // the requests served between two samples it says what a request costs,
 // which moves far less from run to run than req/s on a shared machine.
-type cpuSample struct{ process, database, machine int64 }
+type cpuSample struct{ process, database, machine, syscalls int64 }
 
 const ticksPerSecond = 100
 
@@ -18,6 +18,7 @@ func sampleCPU(pid int) cpuSample {
 	var s cpuSample
 	if pid > 0 {
 		s.process, _ = processCPU(strconv.Itoa(pid))
+		s.syscalls = processSyscalls(strconv.Itoa(pid))
 	}
 	// PostgreSQL's processes: its backends come and go with connections,
 	// but the pools keep theirs open while measured.
@@ -61,8 +62,26 @@ func processCPU(pid string) (ticks int64, comm string) {
 	return utime + stime, string(raw[open+1 : end])
 }
 
+// processSyscalls is how many read and write system calls process pid has
+// made: on loopback, each costs the sender the receiver's network stack
+// too, so their count per request explains much of the CPU.
+func processSyscalls(pid string) int64 {
+	raw, err := os.ReadFile("/proc/" + pid + "/io")
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok && (k == "syscr" || k == "syscw") {
+			c, _ := strconv.ParseInt(v, 10, 64)
+			n += c
+		}
+	}
+	return n
+}
+
 // cpuPerRequest is CPU microseconds per request between two samples.
-type cpuPerRequest struct{ server, database, machine float64 }
+type cpuPerRequest struct{ server, database, machine, syscalls float64 }
 
 func (s cpuSample) perRequest(before cpuSample, requests float64) cpuPerRequest {
 	if requests <= 0 {
@@ -70,5 +89,6 @@ func (s cpuSample) perRequest(before cpuSample, requests float64) cpuPerRequest 
 	}
 	us := 1e6 / ticksPerSecond / requests
 	return cpuPerRequest{server: float64(s.process-before.process) * us,
-		database: float64(s.database-before.database) * us, machine: float64(s.machine-before.machine) * us}
+		database: float64(s.database-before.database) * us, machine: float64(s.machine-before.machine) * us,
+		syscalls: float64(s.syscalls-before.syscalls) / requests}
 }
