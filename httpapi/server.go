@@ -66,9 +66,10 @@ func NewHandler(logger *slog.Logger, cfg Config, svc Services) http.Handler {
 		svc.Metrics = nopMetrics{}
 	}
 	ew := &errorWriter{logger: logger, unavailable: cfg.Unavailable}
-	mux, paths := http.NewServeMux(), newPathTable()
-	addRoutes(mux, paths, ew, cfg, svc)
-	var h http.Handler = &router{mux: mux, paths: paths, auth: svc.Auth, ew: ew, console: svc.Console}
+	rt := &router{mux: http.NewServeMux(), paths: newPathTable(), auth: svc.Auth, ew: ew, console: svc.Console}
+	addRoutes(rt, rt.paths, ew, cfg, svc)
+	rt.mux.HandleFunc("/", rt.serveUnrouted)
+	var h http.Handler = rt
 	h = withBodyGate(ew, largeBodySlots, 2*time.Second, h)
 	h = withCORS(ew, normalizeOrigins(cfg.CORSAllowedOrigins), h)
 	h = withAllowedHosts(ew, cfg.AllowedHosts, h)
@@ -105,6 +106,12 @@ func (nopMetrics) Handler() http.Handler                      { return nil }
 // formatSuffix is a record path whose id carries a DRF format suffix.
 var formatSuffix = regexp.MustCompile(`^/api/(patients|doctors|mappings)/[^/.]+\.[a-z0-9]+$`)
 
+// hasFormatSuffix is formatSuffix, with the regular expression run only
+// on a path that has a dot at all.
+func hasFormatSuffix(p string) bool {
+	return strings.IndexByte(p, '.') >= 0 && formatSuffix.MatchString(p)
+}
+
 // negotiated says whether a path's answer is chosen by DRF's content
 // negotiation: every API path but the schema and the docs (whose pages a
 // browser asks for as HTML).
@@ -136,7 +143,9 @@ func acceptsJSON(h http.Header) bool {
 // router serves every route with and without its trailing slash, sends
 // DRF's Allow header with every answer of an API path, and answers a
 // method a path has no route for as DRF does (after authentication and
-// permission: 401, then 405, or OPTIONS), in the contract's shape.
+// permission: 401, then 405, or OPTIONS), in the contract's shape. A
+// request is matched once: each route's handler is wrapped (Handle) to
+// do what every answer of its path needs first.
 type router struct {
 	mux   *http.ServeMux
 	paths *pathTable
@@ -166,11 +175,33 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.ew.write(w, r, healthcare.NotFound())
 		return
 	}
+	rt.mux.ServeHTTP(w, r)
+}
+
+// Handle registers a route's handler (addRoutes calls it, after adding
+// the pattern to the path table).
+func (rt *router) Handle(pattern string, h http.Handler) {
+	_, p, _ := strings.Cut(pattern, " ")
+	info := rt.paths.infos[p]
+	rt.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt.serve(w, r, info, pattern, h)
+	}))
+}
+
+// serveUnrouted is the mux's handler of last resort: a path of no route,
+// or a method its path has no route for.
+func (rt *router) serveUnrouted(w http.ResponseWriter, r *http.Request) {
 	info := rt.paths.lookup(r)
 	if info == nil {
 		rt.ew.write(w, r, healthcare.NotFound())
 		return
 	}
+	rt.serve(w, r, info, "", rt.ew.handle(info.unrouted(rt.auth)))
+}
+
+// serve answers what every method of a path answers first, then calls h,
+// the route's handler (pattern) or the answer to a method of no route ("").
+func (rt *router) serve(w http.ResponseWriter, r *http.Request, info *pathInfo, pattern string, h http.Handler) {
 	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
 		w.Header().Set("Allow", info.allow)
 	}
@@ -178,7 +209,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.ew.write(w, r, httpError(eNotAcceptable, "Could not satisfy the request Accept header."))
 		return
 	}
-	if formatSuffix.MatchString(r.URL.Path) {
+	if hasFormatSuffix(r.URL.Path) {
 		// DRF's router reads "5.xml" as record 5 in format xml, and a
 		// format it has no renderer for is 404 before anything else,
 		// whatever the method. (Record 5 in JSON, "5.json", is no
@@ -186,10 +217,8 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.ew.write(w, r, healthcare.NotFound())
 		return
 	}
-	if _, pattern := rt.mux.Handler(r); pattern != "" {
+	if pattern != "" {
 		setRoute(r, pattern)
-		rt.mux.ServeHTTP(w, r)
-		return
 	}
-	rt.ew.handle(info.unrouted(rt.auth)).ServeHTTP(w, r)
+	h.ServeHTTP(w, r)
 }
