@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,19 @@ type Metrics struct {
 	throttled  *prometheus.CounterVec
 	auditBatch prometheus.Histogram
 	auditLag   prometheus.Histogram
+	// series caches each request series' collectors by label values:
+	// WithLabelValues hashes its labels and takes a lock on every call.
+	series sync.Map // seriesKey → requestSeries
+}
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+type requestSeries struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // New registers every collector, with the Go runtime's and the process's.
@@ -65,9 +79,17 @@ func New() *Metrics {
 // small fixed set, never from the client unbounded: the route is a pattern
 // of the server's own, and other methods and statuses are each one value.
 func (m *Metrics) Request(route, method string, status int, d time.Duration) {
-	method = MethodLabel(method)
-	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
-	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+	key := seriesKey{route, MethodLabel(method), status}
+	s, ok := m.series.Load(key)
+	if !ok {
+		s, _ = m.series.LoadOrStore(key, requestSeries{
+			count:   m.requests.WithLabelValues(key.route, key.method, statusLabel(status)),
+			latency: m.duration.WithLabelValues(key.route, key.method),
+		})
+	}
+	series := s.(requestSeries)
+	series.count.Inc()
+	series.latency.Observe(d.Seconds())
 }
 
 // MethodLabel is the method's label value: itself for the methods of
