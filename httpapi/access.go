@@ -35,9 +35,7 @@ func authenticate(auth healthcare.AuthService, next apiFunc) apiFunc {
 		} else if err != nil {
 			return err
 		}
-		if p, ok := r.Context().Value(userKey{}).(*int64); ok {
-			*p = u.ID
-		}
+		NoteUser(r.Context(), u.ID)
 		return next(w, r.WithContext(healthcare.NewContextWithUser(r.Context(), u)))
 	}
 }

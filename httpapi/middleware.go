@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/clinicapi/healthcare"
@@ -136,48 +137,65 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // withAccessLog logs one line per request: never a body, a token or a
-// query string, which may carry a patient's name.
+// query string, which may carry a patient's name. The record goes to the
+// handler directly: Logger.LogAttrs would walk the stack for a source
+// position that no handler of ours prints.
 func withAccessLog(logger *slog.Logger, metrics Metrics, next http.Handler) http.Handler {
+	handler := logger.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		metrics.InFlight(1)
 		defer metrics.InFlight(-1)
 		rec := &statusRecorder{ResponseWriter: w}
-		pattern, userID := new(string), new(int64)
-		ctx := context.WithValue(r.Context(), patternKey{}, pattern)
-		r = r.WithContext(context.WithValue(ctx, userKey{}, userID))
+		state := new(requestState)
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, state))
 		next.ServeHTTP(rec, r)
-		info := healthcare.RequestInfoFromContext(r.Context())
-		route, d := routeOf(r), time.Since(start)
+		now := time.Now()
+		d, route := now.Sub(start), state.route()
 		metrics.Request(route, r.Method, rec.status, d)
-		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		if !handler.Enabled(r.Context(), slog.LevelInfo) {
+			return
+		}
+		info := healthcare.RequestInfoFromContext(r.Context())
+		line := slog.NewRecord(now, slog.LevelInfo, "request", 0)
+		line.AddAttrs(
 			slog.String("request_id", info.RequestID),
 			slog.String("client_request_id", info.ClientRequestID),
 			slog.String("method", truncate(r.Method, 16)), // a client may invent a long one
 			slog.String("route", route),
 			slog.Int("status", rec.status),
 			slog.Duration("duration", d),
-			slog.Int64("user_id", *userID),
+			slog.Int64("user_id", state.userID),
 			slog.String("client", info.ClientAddr),
 		)
+		_ = handler.Handle(r.Context(), line)
 	})
 }
 
-// userKey holds an *int64 that authentication fills in with the user's id,
-// for the access log outside it.
-type userKey struct{}
+// requestState is what the handlers inside withAccessLog note for it: the
+// route pattern the router matched and the user a request was served to.
+type requestState struct {
+	pattern string
+	userID  int64
+}
 
-// routeOf is the matched pattern, never the raw path with its ids.
+type stateKey struct{}
+
+// route is the matched pattern, never the raw path with its ids.
+func (s *requestState) route() string {
+	if s.pattern == "" {
+		return "unmatched"
+	}
+	return s.pattern
+}
+
+// routeOf is the route of the request being served, for other logs.
 func routeOf(r *http.Request) string {
-	if p, ok := r.Context().Value(patternKey{}).(*string); ok && *p != "" {
-		return *p
+	if s, ok := r.Context().Value(stateKey{}).(*requestState); ok {
+		return s.route()
 	}
 	return "unmatched"
 }
-
-// patternKey holds a *string that the router fills in with the pattern it
-// matched, so that middleware outside the router can name the route.
-type patternKey struct{}
 
 func setRoute(r *http.Request, pattern string) { NoteRoute(r.Context(), pattern) }
 
@@ -185,16 +203,16 @@ func setRoute(r *http.Request, pattern string) { NoteRoute(r.Context(), pattern)
 // and the metrics: for a handler mounted beside the API's routes (the
 // staff console), which has routes of its own.
 func NoteRoute(ctx context.Context, pattern string) {
-	if p, ok := ctx.Value(patternKey{}).(*string); ok {
-		*p = pattern
+	if s, ok := ctx.Value(stateKey{}).(*requestState); ok {
+		s.pattern = pattern
 	}
 }
 
 // NoteUser names the user a request was served to, for the access log:
 // for a handler that authenticates its own way (the staff console).
 func NoteUser(ctx context.Context, id int64) {
-	if p, ok := ctx.Value(userKey{}).(*int64); ok {
-		*p = id
+	if s, ok := ctx.Value(stateKey{}).(*requestState); ok {
+		s.userID = id
 	}
 }
 
@@ -217,8 +235,21 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 // the Host: a load balancer or an orchestrator asks them by address, and
 // they build no URL a forged Host could poison.
 func withAllowedHosts(ew *errorWriter, hosts []string, next http.Handler) http.Handler {
+	// The last Host allowed: clients send one, and the check is a
+	// regular expression and a walk of the list.
+	var last atomic.Pointer[string]
+	allowed := func(host string) bool {
+		if p := last.Load(); p != nil && *p == host {
+			return true
+		}
+		if !hostAllowed(host, hosts) {
+			return false
+		}
+		last.Store(&host)
+		return true
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !hostAllowed(r.Host, hosts) && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+		if !allowed(r.Host) && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
 			ew.logger.WarnContext(r.Context(), "Host refused: not in ALLOWED_HOSTS",
 				"host", truncate(r.Host, 100), "request_id", healthcare.RequestInfoFromContext(r.Context()).RequestID)
 			ew.write(w, r, httpError(eInvalidHost, "Invalid Host header."))

@@ -90,3 +90,24 @@ func TestBodyGate(t *testing.T) {
 		t.Errorf("large body once the slot is free: %d, want 204", third.Code)
 	}
 }
+
+// TestAllowedHostsRemembersOnlyAllowed: the check remembers the last Host
+// it allowed, and a refused one after it is still refused, in any order.
+func TestAllowedHostsRemembersOnlyAllowed(t *testing.T) {
+	ew := &errorWriter{logger: slog.New(slog.DiscardHandler)}
+	h := withAllowedHosts(ew, []string{".example.com"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, host := range []string{"api.example.com", "evil.test", "api.example.com", "API.example.com:8443",
+		"evil.test", "example.com.evil.test", "example.com", "localhost:abc", "example.com"} {
+		r := httptest.NewRequest("GET", "/api/doctors", nil)
+		r.Host = host
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		want := http.StatusOK
+		if !hostAllowed(host, []string{".example.com"}) {
+			want = http.StatusBadRequest
+		}
+		if w.Code != want || (want == http.StatusOK) != strings.HasSuffix(strings.Split(host, ":")[0], "example.com") {
+			t.Errorf("Host %q: %d, want %d", host, w.Code, want)
+		}
+	}
+}
