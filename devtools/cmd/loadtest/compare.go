@@ -108,8 +108,8 @@ func compare(ctx context.Context, o options, ours *serverproc.Server, oursClient
 				if r.errors > 0 {
 					return fmt.Errorf("%s on %s: %d requests failed", p.name, s.name, r.errors)
 				}
-				fmt.Printf("%-14s %-13s round %d %8.0f req/s  p99 %7.2f ms  CPU µs/request: server %4.0f, database %4.0f, machine %4.0f; server reads+writes/request %.1f\n",
-					p.name, s.name, round+1, r.rps, ms(r.p99), r.cpu.server, r.cpu.database, r.cpu.machine, r.cpu.syscalls)
+				fmt.Printf("%-14s %-13s round %d %8.0f req/s  p99 %7.2f ms  %s\n",
+					p.name, s.name, round+1, r.rps, ms(r.p99), r.cpu)
 				row.rps[s.name] = append(row.rps[s.name], r.rps)
 				row.peakKiB = max(row.peakKiB, r.peakKiB)
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -91,4 +92,23 @@ func (s cpuSample) perRequest(before cpuSample, requests float64) cpuPerRequest 
 	return cpuPerRequest{server: float64(s.process-before.process) * us,
 		database: float64(s.database-before.database) * us, machine: float64(s.machine-before.machine) * us,
 		syscalls: float64(s.syscalls-before.syscalls) / requests}
+}
+
+// String says what a request cost: the server's share only where its
+// process was known (not the Django design's workers), PostgreSQL's only
+// where none of its processes ended between the samples (the Django
+// design's connections come and go, taking their CPU time with them).
+func (c cpuPerRequest) String() string {
+	server, database := "n/a", "n/a"
+	if c.server > 0 {
+		server = fmt.Sprintf("%4.0f", c.server)
+	}
+	if c.database >= 0 {
+		database = fmt.Sprintf("%4.0f", c.database)
+	}
+	s := fmt.Sprintf("CPU µs/request: server %s, database %s, machine %4.0f", server, database, c.machine)
+	if c.syscalls > 0 {
+		s += fmt.Sprintf("; server reads+writes/request %.1f", c.syscalls)
+	}
+	return s
 }
