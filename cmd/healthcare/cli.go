@@ -132,11 +132,7 @@ func (c *cli) command(fs *flag.FlagSet, synopsis string, args []string, maxArgs 
 
 func (c *cli) serve(ctx context.Context, args []string) error {
 	return c.command(flag.NewFlagSet("serve", 0), "serve\n\nServe the API on ADDR until SIGTERM or SIGINT.", args, 0,
-		func(cfg *config, _ *slog.Logger) error {
-			out := newLogBuffer(c.stderr)
-			defer out.Close()
-			return serve(ctx, cfg, slog.New(flushOnWarning{newLogger(cfg, out).Handler(), out}))
-		})
+		func(cfg *config, logger *slog.Logger) error { return serve(ctx, cfg, logger) })
 }
 
 func (c *cli) migrate(ctx context.Context, args []string) error {
