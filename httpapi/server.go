@@ -183,6 +183,9 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (rt *router) Handle(pattern string, h http.Handler) {
 	_, p, _ := strings.Cut(pattern, " ")
 	info := rt.paths.infos[p]
+	if info == nil {
+		panic("httpapi: route " + pattern + " registered before its path")
+	}
 	rt.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt.serve(w, r, info, pattern, h)
 	}))
