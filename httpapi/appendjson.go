@@ -60,7 +60,20 @@ type (
 )
 
 func (t timestamp) appendJSON(b []byte) []byte {
-	return append(time.Time(t).AppendFormat(append(b, '"'), time.RFC3339Nano), '"')
+	return append(appendDRFTime(append(b, '"'), time.Time(t)), '"')
+}
+
+// appendDRFTime writes t as DRF writes a DateTimeField in UTC (Python's
+// isoformat with "+00:00" as "Z"): six digits of microseconds, or none
+// when there are none. time.RFC3339Nano would drop trailing zeros, which
+// a client parsing a fixed number of digits would refuse.
+func appendDRFTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	b = t.AppendFormat(b, "2006-01-02T15:04:05")
+	if t.Nanosecond() >= 1000 {
+		b = t.AppendFormat(b, ".000000")
+	}
+	return append(b, 'Z')
 }
 
 func (d date) appendJSON(b []byte) []byte {

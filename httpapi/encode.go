@@ -52,4 +52,4 @@ func encode(w http.ResponseWriter, status int, v any) {
 // many fractional digits as it has), made up front: time.Time's MarshalJSON
 // output is validated and compacted again by encoding/json, which made it
 // the most expensive part of encoding a page.
-func jsonTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
+func jsonTime(t time.Time) string { return string(appendDRFTime(nil, t)) }
