@@ -26,6 +26,7 @@ var drfMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTI
 // and checks permission before it answers 405, and OPTIONS is a method
 // of every view).
 type pathInfo struct {
+	path    string // its pattern without a method: "/api/doctors/{id}"
 	methods []string
 	access  access // the loosest of its routes
 	allow   string // the Allow header of every answer, as DRF sends it
@@ -46,7 +47,7 @@ func (t *pathTable) add(pattern string, acc access) {
 	method, path, _ := strings.Cut(pattern, " ")
 	info, ok := t.infos[path]
 	if !ok {
-		info = &pathInfo{access: acc}
+		info = &pathInfo{path: path, access: acc}
 		t.infos[path] = info
 		t.mux.Handle(path, info)
 	}

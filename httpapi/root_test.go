@@ -40,7 +40,44 @@ func TestFormatSuffixNotFound(t *testing.T) {
 				}
 			}
 		}
+		// The format is refused before the Accept header is read, as DRF's
+		// negotiation filters renderers by format first.
+		res := e.do(req{method: "GET", path: "/api/doctors/1.xml", header: map[string]string{"Accept": "text/html"}})
+		res.expectBody(t, 404, notFoundBody)
 		e.do(req{method: "GET", path: "/api/patients/" + itoa(p) + "/", token: u.Access}).expect(t, 200)
+	})
+}
+
+// An encoded slash is no separator, with or without a trailing slash
+// after it, and an encoded one at the end is no trailing slash: each
+// spelling names what its raw path names, so a proxy's rule on the raw
+// path sees what the server serves.
+func TestEncodedSlashNamesNoRoute(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		p := itoa(e.newPatient(u, nil))
+		for _, path := range []string{"/api%2Fpatients/", "/api%2Fpatients", "/api%2fpatients/", "/api/patients%2F",
+			"/api/patients%2F" + p + "/", "/api/patients%2F" + p, "/api%2Faudit/", "/api/patients/" + p + "%2F"} {
+			e.do(req{method: "GET", path: path, token: u.Access}).expectBody(t, 404, notFoundBody)
+		}
+		e.do(req{method: "GET", path: "/api/patients/%3" + p + "/", token: u.Access}).expect(t, 200)
+	})
+}
+
+// A method a path outside the API has no route for is 405 with Allow too,
+// and "OPTIONS *" is a path of no route, in the contract's shape.
+func TestProbeMethodsAndAsterisk(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		for _, path := range []string{"/healthz", "/readyz/"} {
+			res := e.do(req{method: "POST", path: path, body: map[string]any{}})
+			res.expectBody(t, 405, `{"detail": "Method \"POST\" not allowed.", "code": "method_not_allowed"}`)
+			if got := res.Header.Get("Allow"); got != "GET, HEAD, OPTIONS" {
+				t.Errorf("POST %s: Allow = %q, want GET, HEAD, OPTIONS", path, got)
+			}
+		}
+		if e.balancer == "" { // a proxy answers "*" itself
+			e.do(req{method: "OPTIONS", path: "*"}).expectBody(t, 404, notFoundBody)
+		}
 	})
 }
 

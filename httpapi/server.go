@@ -165,13 +165,17 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.console.ServeHTTP(w, r)
 		return
 	}
-	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+	// The raw path loses its slash with the decoded one, so that
+	// "/api%2Fpatients/" stays what "/api%2Fpatients" is (no route); an
+	// encoded slash at the end ("%2F") is not a trailing slash.
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") && strings.HasSuffix(r.URL.EscapedPath(), "/") {
 		r.URL.Path = strings.TrimSuffix(p, "/")
-		r.URL.RawPath = ""
+		r.URL.RawPath = strings.TrimSuffix(r.URL.RawPath, "/")
 	}
-	// An unclean path ("//", "..") would get the mux's redirect; the
-	// contract has none, and such a path names nothing.
-	if path.Clean(r.URL.Path) != r.URL.Path {
+	// An unclean path ("//", "..") would get the mux's redirect, and
+	// "OPTIONS *" its empty 400; the contract has neither, and such a path
+	// names nothing.
+	if !strings.HasPrefix(r.URL.Path, "/") || path.Clean(r.URL.Path) != r.URL.Path {
 		rt.ew.write(w, r, healthcare.NotFound())
 		return
 	}
@@ -199,29 +203,34 @@ func (rt *router) serveUnrouted(w http.ResponseWriter, r *http.Request) {
 		rt.ew.write(w, r, healthcare.NotFound())
 		return
 	}
-	rt.serve(w, r, info, "", rt.ew.handle(info.unrouted(rt.auth)))
+	if !isAPIPath(r.URL.Path) {
+		w.Header().Set("Allow", info.allow) // an API path's is set by serve
+	}
+	rt.serve(w, r, info, info.path, rt.ew.handle(info.unrouted(rt.auth)))
 }
 
-// serve answers what every method of a path answers first, then calls h,
-// the route's handler (pattern) or the answer to a method of no route ("").
-func (rt *router) serve(w http.ResponseWriter, r *http.Request, info *pathInfo, pattern string, h http.Handler) {
-	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
+
+// serve answers what every method of a path answers first, then calls h:
+// the route's handler, or the answer to a method of no route. route names
+// the request in the access log and the metrics: the route's pattern, or
+// the path's for a method it has no route for.
+func (rt *router) serve(w http.ResponseWriter, r *http.Request, info *pathInfo, route string, h http.Handler) {
+	setRoute(r, route)
+	if isAPIPath(r.URL.Path) {
 		w.Header().Set("Allow", info.allow)
-	}
-	if negotiated(r.URL.Path) && !acceptsJSON(r.Header) {
-		rt.ew.write(w, r, httpError(eNotAcceptable, "Could not satisfy the request Accept header."))
-		return
 	}
 	if hasFormatSuffix(r.URL.Path) {
 		// DRF's router reads "5.xml" as record 5 in format xml, and a
 		// format it has no renderer for is 404 before anything else,
-		// whatever the method. (Record 5 in JSON, "5.json", is no
-		// canonical id here: 404 too.)
+		// whatever the method or the Accept header. (Record 5 in JSON,
+		// "5.json", is no canonical id here: 404 too.)
 		rt.ew.write(w, r, healthcare.NotFound())
 		return
 	}
-	if pattern != "" {
-		setRoute(r, pattern)
+	if negotiated(r.URL.Path) && !acceptsJSON(r.Header) {
+		rt.ew.write(w, r, httpError(eNotAcceptable, "Could not satisfy the request Accept header."))
+		return
 	}
 	h.ServeHTTP(w, r)
 }

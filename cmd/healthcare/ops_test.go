@@ -49,6 +49,8 @@ func testMetrics(t *testing.T, url string) {
 	for _, want := range []string{
 		`healthcare_http_requests_total{method="GET",route="GET /api/patients/{id}",status="200"} 1`,
 		`healthcare_http_request_duration_seconds_bucket{method="POST",route="POST /api/patients"`,
+		// A method of no route is named by its path's pattern.
+		`healthcare_http_requests_total{method="other",route="/api/patients",status="401"} 300`,
 		`healthcare_http_requests_in_flight`,
 		`healthcare_logins_total{result="ok"} 1`,
 		`healthcare_logins_total{result="failed"} 1`,
