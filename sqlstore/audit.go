@@ -26,26 +26,29 @@ outcome, client_addr, request_id, detail, reason`
 
 const findEventsSQL = `SELECT ` + auditColumns + `, count(*) OVER () FROM audit_events WHERE 1 = 1`
 
+// A filtered list reads the events that pass the filters once, by the
+// filters' own indexes, before the page is sorted out of them. Asked
+// directly, PostgreSQL costs the LIMIT as if the count could stop early
+// and walks the primary key backwards past every other event: 1.8 s for
+// one user's page among 3 million events, 24 ms this way (EXPLAIN
+// ANALYZE, 2026-11-30). With no filter at all, every event is counted
+// either way, and the direct query is the cheaper.
+const (
+	filteredEventsSQL  = `WITH listed AS MATERIALIZED (SELECT ` + auditColumns + ` FROM audit_events WHERE 1 = 1`
+	filteredEventsPage = `) SELECT *, count(*) OVER () FROM listed`
+)
+
 // FindEvents returns a page of the events the caller may see, newest first.
 func (s *AuditService) FindEvents(ctx context.Context, f healthcare.AuditFilter) ([]*healthcare.AuditEvent, int, error) {
-	u := healthcare.UserFromContext(ctx)
-	if u == nil {
-		return nil, 0, healthcare.NotAuthenticated()
-	}
-	q := newQuery(findEventsSQL)
-	if !u.IsStaff {
-		involving(q, u.ID)
-	}
-	filterEvents(q, f)
-	f.Ordering = []string{"-id"}
-	if err := q.page(ctx, s.db.pool(), &f.ListOptions, map[string]string{"id": "id"}, "id"); err != nil {
+	q, err := s.db.eventsQuery(ctx, &f)
+	if err != nil {
 		return nil, 0, err
 	}
 	var (
 		events []*healthcare.AuditEvent
 		total  int
 	)
-	err := s.db.pool().each(ctx, q.String(), q.args, func(row scanner) error {
+	err = s.db.pool().each(ctx, q.String(), q.args, func(row scanner) error {
 		ev, err := scanEvent(row, &total)
 		if err != nil {
 			return err
@@ -58,6 +61,30 @@ func (s *AuditService) FindEvents(ctx context.Context, f healthcare.AuditFilter)
 	}
 	total, err = pageResult(f.ListOptions, len(events), total)
 	return events, total, err
+}
+
+// eventsQuery is the query of a page of the events the caller may see;
+// it settles f's page (page=last) as it goes.
+func (db *DB) eventsQuery(ctx context.Context, f *healthcare.AuditFilter) (*query, error) {
+	u := healthcare.UserFromContext(ctx)
+	if u == nil {
+		return nil, healthcare.NotAuthenticated()
+	}
+	q := newQuery("")
+	if !u.IsStaff {
+		involving(q, u.ID)
+	}
+	filterEvents(q, *f)
+	if conditions := q.String(); conditions == "" {
+		q = newQuery(findEventsSQL)
+	} else {
+		q = newQuery(filteredEventsSQL+conditions+filteredEventsPage, q.args...)
+	}
+	f.Ordering = []string{"-id"}
+	if err := q.page(ctx, db.pool(), &f.ListOptions, map[string]string{"id": "id"}, "id"); err != nil {
+		return nil, err
+	}
+	return q, nil
 }
 
 // filterEvents adds the conditions of f.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/clinicapi/healthcare"
@@ -83,3 +84,20 @@ func (db *DB) UserCacheLive() bool { return db.users.trusted(time.Now()) }
 // Listen starts listening for account changes, as the first authenticated
 // request does.
 func (db *DB) Listen() { db.listen() }
+
+// ExplainEvents is PostgreSQL's plan (EXPLAIN, text) of the query a page
+// of events runs, for the caller in ctx.
+func (db *DB) ExplainEvents(ctx context.Context, f healthcare.AuditFilter) (string, error) {
+	q, err := db.eventsQuery(ctx, &f)
+	if err != nil {
+		return "", err
+	}
+	var plan strings.Builder
+	err = db.pool().each(ctx, "EXPLAIN "+q.String(), q.args, func(row scanner) error {
+		var line string
+		err := row.Scan(&line)
+		plan.WriteString(line + "\n")
+		return err
+	})
+	return plan.String(), err
+}
