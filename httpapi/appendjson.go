@@ -66,14 +66,36 @@ func (t timestamp) appendJSON(b []byte) []byte {
 // appendDRFTime writes t as DRF writes a DateTimeField in UTC (Python's
 // isoformat with "+00:00" as "Z"): six digits of microseconds, or none
 // when there are none. time.RFC3339Nano would drop trailing zeros, which
-// a client parsing a fixed number of digits would refuse.
+// a client parsing a fixed number of digits would refuse. The digits are
+// written by hand: a page writes dozens of times, and AppendFormat
+// parses its layout each time.
 func appendDRFTime(b []byte, t time.Time) []byte {
 	t = t.UTC()
-	b = t.AppendFormat(b, "2006-01-02T15:04:05")
-	if t.Nanosecond() >= 1000 {
-		b = t.AppendFormat(b, ".000000")
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return append(t.AppendFormat(b, "2006-01-02T15:04:05.000000"), 'Z') // never stored; kept readable
+	}
+	hour, minute, second := t.Clock()
+	b = appendDigits(b, year, 4)
+	b = appendDigits(append(b, '-'), int(month), 2)
+	b = appendDigits(append(b, '-'), day, 2)
+	b = appendDigits(append(b, 'T'), hour, 2)
+	b = appendDigits(append(b, ':'), minute, 2)
+	b = appendDigits(append(b, ':'), second, 2)
+	if us := t.Nanosecond() / 1000; us != 0 {
+		b = appendDigits(append(b, '.'), us, 6)
 	}
 	return append(b, 'Z')
+}
+
+// appendDigits writes n, which is not negative, in width digits.
+func appendDigits(b []byte, n, width int) []byte {
+	var buf [8]byte
+	for i := width - 1; i >= 0; i-- {
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, buf[:width]...)
 }
 
 func (d date) appendJSON(b []byte) []byte {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -31,6 +32,19 @@ func TestJSONTimeIsDRFs(t *testing.T) {
 		}
 		if got, _ := json.Marshal(timestamp(tc.in)); string(got) != `"`+tc.want+`"` {
 			t.Errorf("encoding/json writes timestamp(%v) as %s, want %q", tc.in, got, tc.want)
+		}
+	}
+	// Any time of the years a record can have, against Python's rule
+	// spelled with the standard library's layouts.
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		tm := time.Unix(r.Int64N(253402300800), r.Int64N(1e9)).Truncate(time.Microsecond)
+		want := tm.UTC().Format("2006-01-02T15:04:05")
+		if tm.Nanosecond() != 0 {
+			want += tm.UTC().Format(".000000")
+		}
+		if got := jsonTime(tm); got != want+"Z" {
+			t.Fatalf("jsonTime(%v) = %s, want %sZ", tm, got, want)
 		}
 	}
 	if got := date(time.Date(987, 6, 5, 0, 0, 0, 0, time.UTC)).appendJSON(nil); string(got) != `"0987-06-05"` {
