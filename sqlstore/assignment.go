@@ -142,23 +142,32 @@ func (s *AssignmentService) FindAssignments(ctx context.Context, opt healthcare.
 	return list, total, nil
 }
 
+// findAssignments scans every row into one assignment and doctor and
+// copies them into a page allocated once (see findPatients).
 func (s *AssignmentService) findAssignments(ctx context.Context, q *query) ([]*healthcare.Assignment, int, error) {
 	var (
-		list  []*healthcare.Assignment
-		total int
+		page    []healthcare.Assignment
+		doctors []healthcare.Doctor
+		a       healthcare.Assignment
+		d       healthcare.Doctor
+		total   int
 	)
+	dest := []any{&a.ID, &a.PatientID, &a.DoctorID, &a.CreatedAt, &d.FirstName, &d.LastName, &d.Specialization, &total}
 	err := s.db.pool().each(ctx, q.String(), q.args, func(row scanner) error {
-		a := &healthcare.Assignment{Doctor: &healthcare.Doctor{}}
-		if err := row.Scan(&a.ID, &a.PatientID, &a.DoctorID, &a.CreatedAt,
-			&a.Doctor.FirstName, &a.Doctor.LastName, &a.Doctor.Specialization, &total); err != nil {
+		if err := row.Scan(dest...); err != nil {
 			return fmt.Errorf("scan assignment: %w", err)
 		}
-		a.Doctor.ID, a.CreatedAt = a.DoctorID, a.CreatedAt.UTC()
-		list = append(list, a)
+		d.ID, a.CreatedAt = a.DoctorID, a.CreatedAt.UTC()
+		page, doctors = append(page, a), append(doctors, d)
 		return nil
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("find assignments: %w", err)
+	}
+	list := make([]*healthcare.Assignment, len(page))
+	for i := range page {
+		page[i].Doctor = &doctors[i]
+		list[i] = &page[i]
 	}
 	return list, total, nil
 }

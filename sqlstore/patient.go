@@ -33,14 +33,22 @@ const patientColumns = `id, owner_id, first_name, last_name, email, dob, notes, 
 
 func scanPatient(row scanner, extra ...any) (*healthcare.Patient, error) {
 	var p healthcare.Patient
-	dest := append([]any{&p.ID, &p.OwnerID, &p.FirstName, &p.LastName, &p.Email, &p.DOB, &p.Notes,
-		&p.CreatedAt, &p.UpdatedAt, &p.Version}, extra...)
-	if err := row.Scan(dest...); err != nil {
+	if err := row.Scan(append(patientDest(&p), extra...)...); err != nil {
 		return nil, err
 	}
+	normalizePatient(&p)
+	return &p, nil
+}
+
+// patientDest is where a row of patientColumns is scanned to.
+func patientDest(p *healthcare.Patient) []any {
+	return []any{&p.ID, &p.OwnerID, &p.FirstName, &p.LastName, &p.Email, &p.DOB, &p.Notes,
+		&p.CreatedAt, &p.UpdatedAt, &p.Version}
+}
+
+func normalizePatient(p *healthcare.Patient) {
 	p.DOB = dateOnly(p.DOB)
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
-	return &p, nil
 }
 
 // dateOnly drops the time and zone a driver may attach to a DATE.
@@ -114,21 +122,30 @@ func (s *PatientService) FindPatients(ctx context.Context, opt healthcare.ListOp
 	return patients, total, nil
 }
 
+// findPatients scans every row into one patient and copies it into a
+// page allocated once, rather than allocating a patient and its scan
+// destinations for each row.
 func (s *PatientService) findPatients(ctx context.Context, q *query) ([]*healthcare.Patient, int, error) {
 	var (
-		patients []*healthcare.Patient
-		total    int
+		page  []healthcare.Patient
+		p     healthcare.Patient
+		total int
 	)
+	dest := append(patientDest(&p), &total)
 	err := s.db.pool().each(ctx, q.String(), q.args, func(row scanner) error {
-		p, err := scanPatient(row, &total)
-		if err != nil {
+		if err := row.Scan(dest...); err != nil {
 			return fmt.Errorf("scan patient: %w", err)
 		}
-		patients = append(patients, p)
+		normalizePatient(&p)
+		page = append(page, p)
 		return nil
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("find patients: %w", err)
+	}
+	patients := make([]*healthcare.Patient, len(page))
+	for i := range page {
+		patients[i] = &page[i]
 	}
 	return patients, total, nil
 }
