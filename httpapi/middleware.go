@@ -35,7 +35,7 @@ func withRequestID(trusted []netip.Prefix, next http.Handler) http.Handler {
 			_, _ = rand.Read(b[:])
 			info.RequestID, info.ClientRequestID = hex.EncodeToString(b[:]), sent
 		}
-		w.Header().Set("X-Request-ID", info.RequestID)
+		w.Header()["X-Request-Id"] = []string{info.RequestID} // canonical: Set would allocate to find so
 		next.ServeHTTP(w, r.WithContext(healthcare.NewContextWithRequestInfo(r.Context(), info)))
 	})
 }
@@ -245,7 +245,8 @@ func withAllowedHosts(ew *errorWriter, hosts []string, next http.Handler) http.H
 		if !hostAllowed(host, hosts) {
 			return false
 		}
-		last.Store(&host)
+		remembered := host // only this copy escapes, not every call's argument
+		last.Store(&remembered)
 		return true
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
