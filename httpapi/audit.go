@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/clinicapi/healthcare"
@@ -68,8 +69,8 @@ func parseAuditFilter(r *http.Request) (healthcare.AuditFilter, error) {
 		dst  **time.Time
 	}{{"since", &f.Since}, {"until", &f.Until}} {
 		if v := q.get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
+			t, ok := parseDateTime(v)
+			if !ok {
 				errs.Add(p.name, msgDatetimeFormat)
 				continue
 			}
@@ -77,6 +78,30 @@ func parseAuditFilter(r *http.Request) (healthcare.AuditFilter, error) {
 		}
 	}
 	return f, q.err()
+}
+
+// dateTimeLayouts are what msgDatetimeFormat offers, DRF's ISO 8601:
+// seconds, their fraction and the offset optional, a time without an
+// offset in UTC (the Django design's TIME_ZONE).
+var dateTimeLayouts = []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04:05.999999999", "2006-01-02T15:04"}
+
+// parseDateTime reads a time as RFC 3339 and DRF's ISO 8601 write it (a
+// lowercase t or z, or a space for the T, as RFC 3339 allows), to the
+// microsecond that the trail keeps, so that both databases compare alike.
+func parseDateTime(v string) (time.Time, bool) {
+	if len(v) > 10 && (v[10] == 't' || v[10] == ' ') {
+		v = v[:10] + "T" + v[11:]
+	}
+	if strings.HasSuffix(v, "z") {
+		v = v[:len(v)-1] + "Z"
+	}
+	for _, layout := range dateTimeLayouts {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC().Truncate(time.Microsecond), true
+		}
+	}
+	return time.Time{}, false
 }
 
 func handleAuditList(audit healthcare.AuditService) apiFunc {

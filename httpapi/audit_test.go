@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -159,6 +160,20 @@ func TestAuditFiltersAndRoutes(t *testing.T) {
 		}
 		if n := len(e.auditEvents(u, "since="+past+"&until="+future)); n < 6 {
 			t.Errorf("?since&until around now: %d events", n)
+		}
+		// A bound finer than the trail's microseconds is read to the
+		// microsecond, on both engines alike, as Django reads it: an
+		// event at T is since T plus a nanosecond, and until it.
+		newest := e.auditEvents(u, "")[0]
+		at := newest["at"].(string)
+		if !strings.Contains(at, ".") {
+			at = strings.TrimSuffix(at, "Z") + ".000000Z"
+		}
+		finer := url.QueryEscape(strings.TrimSuffix(at, "Z") + "999Z")
+		for _, q := range []string{"since=" + finer, "until=" + url.QueryEscape(at), "since=" + url.QueryEscape(at)} {
+			if got := e.auditEvents(u, q); len(got) == 0 || got[0]["id"] != newest["id"] {
+				t.Errorf("?%s: the newest event (at %s) is not the first of %d", q, at, len(got))
+			}
 		}
 		e.do(req{method: "GET", path: "/api/audit/?since=yesterday&patient=x", token: u.Access}).expectBody(t, 400, `{
 			"since": ["Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."],

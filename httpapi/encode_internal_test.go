@@ -51,3 +51,30 @@ func TestJSONTimeIsDRFs(t *testing.T) {
 		t.Errorf("date is %s", got)
 	}
 }
+
+// TestParseDateTime: the audit filter reads what its error message offers
+// (DRF's ISO 8601) and RFC 3339's own variants, in UTC, to the microsecond.
+func TestParseDateTime(t *testing.T) {
+	want := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	for in, at := range map[string]time.Time{
+		"2026-11-30T10:00:00Z":             want,
+		"2026-11-30T10:00Z":                want,
+		"2026-11-30T10:00":                 want,
+		"2026-11-30T10:00:00":              want,
+		"2026-11-30t10:00:00z":             want,
+		"2026-11-30 10:00:00Z":             want,
+		"2026-11-30T11:00:00+01:00":        want,
+		"2026-11-30T10:00:00.123456789Z":   want.Add(123456 * time.Microsecond),
+		"2026-11-30T10:00:00.5-00:00":      want.Add(500 * time.Millisecond),
+		"2026-11-30T05:30:00.000001-04:30": want.Add(time.Microsecond),
+	} {
+		if got, ok := parseDateTime(in); !ok || !got.Equal(at) || got.Location() != time.UTC {
+			t.Errorf("parseDateTime(%q) = %v, %v; want %v", in, got, ok, at)
+		}
+	}
+	for _, in := range []string{"yesterday", "2026-11-30", "2026-11-30T10", "2026-11-30T10:00:00+0100x", "2026-13-30T10:00Z", "", "2026-11-30T10:00:00 Z"} {
+		if got, ok := parseDateTime(in); ok {
+			t.Errorf("parseDateTime(%q) = %v, want refused", in, got)
+		}
+	}
+}
