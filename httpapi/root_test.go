@@ -48,17 +48,25 @@ func TestFormatSuffixNotFound(t *testing.T) {
 	})
 }
 
-// An encoded slash is no separator, with or without a trailing slash
-// after it, and an encoded one at the end is no trailing slash: each
-// spelling names what its raw path names, so a proxy's rule on the raw
-// path sees what the server serves.
+// A path with an encoded slash anywhere names nothing, before
+// authentication, methods or negotiation: the server does not read it as a
+// separator (a WSGI server would) nor as part of an id, so a proxy's rule
+// on the raw path sees what the server serves.
 func TestEncodedSlashNamesNoRoute(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		u := e.newUser()
 		p := itoa(e.newPatient(u, nil))
 		for _, path := range []string{"/api%2Fpatients/", "/api%2Fpatients", "/api%2fpatients/", "/api/patients%2F",
-			"/api/patients%2F" + p + "/", "/api/patients%2F" + p, "/api%2Faudit/", "/api/patients/" + p + "%2F"} {
+			"/api/patients%2F" + p + "/", "/api/patients%2F" + p, "/api%2Faudit/", "/api/patients/" + p + "%2F",
+			"/api/patients/" + p + "%2Fdoctors/", "/api/doctors/1%2fx", "/healthz%2F"} {
 			e.do(req{method: "GET", path: path, token: u.Access}).expectBody(t, 404, notFoundBody)
+			// before anything else about the request: no token, another
+			// method, an Accept it cannot satisfy
+			res := e.do(req{method: "POST", path: path, header: map[string]string{"Accept": "text/html"}})
+			res.expectBody(t, 404, notFoundBody)
+			if a := res.Header.Get("Allow"); a != "" {
+				t.Errorf("POST %s: Allow %q on a path of no route", path, a)
+			}
 		}
 		e.do(req{method: "GET", path: "/api/patients/%3" + p + "/", token: u.Access}).expect(t, 200)
 	})

@@ -165,10 +165,15 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.console.ServeHTTP(w, r)
 		return
 	}
-	// The raw path loses its slash with the decoded one, so that
-	// "/api%2Fpatients/" stays what "/api%2Fpatients" is (no route); an
-	// encoded slash at the end ("%2F") is not a trailing slash.
-	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") && strings.HasSuffix(r.URL.EscapedPath(), "/") {
+	// An encoded slash names nothing: the mux would take it for part of a
+	// segment ("/api/patients/1%2Fdoctors" is record "1/doctors"), a WSGI
+	// server for a separator, and a proxy's rule on the raw path for
+	// neither.
+	if strings.Contains(r.URL.RawPath, "%2F") || strings.Contains(r.URL.RawPath, "%2f") {
+		rt.ew.write(w, r, healthcare.NotFound())
+		return
+	}
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
 		r.URL.Path = strings.TrimSuffix(p, "/")
 		r.URL.RawPath = strings.TrimSuffix(r.URL.RawPath, "/")
 	}
