@@ -51,6 +51,9 @@ func AuditEventWriter(w io.Writer) func(*healthcare.AuditEvent) error {
 }
 
 // msgDatetimeFormat is DRF's message for a datetime it cannot parse.
+// msgMinOne is DRF's MinValueValidator message for a minimum of 1.
+const msgMinOne = "Ensure this value is greater than or equal to 1."
+
 const msgDatetimeFormat = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 
 func parseAuditFilter(r *http.Request) (healthcare.AuditFilter, error) {
@@ -59,8 +62,11 @@ func parseAuditFilter(r *http.Request) (healthcare.AuditFilter, error) {
 	f := healthcare.AuditFilter{ListOptions: parseListOptions(q, []string{"id"}), Action: q.text("action", 64)}
 	if v := q.get("patient"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
+		switch {
+		case err != nil:
 			errs.Add("patient", healthcare.MsgInvalidInteger)
+		case id <= 0:
+			errs.Add("patient", msgMinOne) // an integer, but no record's id
 		}
 		f.PatientID = id
 	}

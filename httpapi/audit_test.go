@@ -178,6 +178,10 @@ func TestAuditFiltersAndRoutes(t *testing.T) {
 		e.do(req{method: "GET", path: "/api/audit/?since=yesterday&patient=x", token: u.Access}).expectBody(t, 400, `{
 			"since": ["Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."],
 			"patient": ["A valid integer is required."]}`)
+		for _, id := range []string{"0", "-1"} {
+			e.do(req{method: "GET", path: "/api/audit/?patient=" + id, token: u.Access}).
+				expectBody(t, 400, `{"patient": ["Ensure this value is greater than or equal to 1."]}`)
+		}
 		e.do(req{method: "GET", path: "/api/audit/"}).expectBody(t, 401, notAuthBody)
 		for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
 			e.do(req{method: m, path: "/api/audit/", token: u.Access, body: map[string]any{}}).expect(t, 405)
