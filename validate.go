@@ -136,8 +136,22 @@ func cherokeeCapital(r rune) rune {
 var folder = cases.Fold()
 
 // SearchKey joins the searchable values of a row into one folded column.
-// The separator keeps a search term from matching across two fields.
-func SearchKey(values ...string) string { return Fold(strings.Join(values, "\x1f")) }
+// The separator keeps a search term from matching across two fields, and
+// queries count separators to tell the fields apart, so a value's own
+// information separators (U+001C–U+001F, which no search term holds: they
+// split terms as white space does) become spaces.
+func SearchKey(values ...string) string {
+	clean := make([]string, len(values))
+	for i, v := range values {
+		clean[i] = strings.Map(func(r rune) rune {
+			if r >= 0x1c && r <= 0x1f {
+				return ' '
+			}
+			return r
+		}, v)
+	}
+	return Fold(strings.Join(clean, "\x1f"))
+}
 
 // Visible returns s without what does not show on its own: whitespace and
 // blanks, controls, format and default-ignorable code points (zero-width

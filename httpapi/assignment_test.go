@@ -125,13 +125,18 @@ func TestAssignmentSearch(t *testing.T) {
 		p2 := e.newPatient(u, map[string]any{"first_name": "Mark", "last_name": "Brown"})
 		d1 := e.newDoctor(u, map[string]any{"first_name": "Ann", "last_name": "Cole", "specialization": "Cardiology"})
 		d2 := e.newDoctor(u, map[string]any{"first_name": "Ben", "last_name": "Dahl", "specialization": "Oncology"})
+		// Information separators in a doctor's fields do not move where
+		// the names end: the email stays unsearched.
+		d3 := e.newDoctor(u, map[string]any{"first_name": "Eve", "last_name": "Fo\x1fx", "email": "eve@hospital.net",
+			"specialization": "Neuro\x1fsurgery\x1f"})
 		a1, a2, a3 := e.assign(u, p1, d1), e.assign(u, p2, d2), e.assign(u, p1, d2)
+		a4 := e.assign(u, p2, d3)
 		for _, tt := range []struct {
 			search string
 			want   []int64
 		}{
 			{"zoë", []int64{a1, a3}},
-			{"BROWN", []int64{a2}},
+			{"BROWN", []int64{a2, a4}},
 			{"cole", []int64{a1}},
 			{"dahl zoe", nil}, // Zoë is not Zoe
 			{"dahl adams", []int64{a3}},
@@ -139,6 +144,10 @@ func TestAssignmentSearch(t *testing.T) {
 			{"cardio", nil},   // specialization is not searched
 			{"mail.org", nil}, // nor emails
 			{"clinic", nil},
+			{"hospital", nil},
+			{"neuro", nil},
+			{"fo", []int64{a4}},
+			{"x", []int64{a4}},
 		} {
 			body := e.do(req{method: "GET", path: "/api/mappings/?search=" + url.QueryEscape(tt.search), token: u.Access}).expect(t, 200).Obj(t)
 			var got []int64

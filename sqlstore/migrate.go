@@ -20,7 +20,7 @@ func (db *DB) migrator() (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(foldKeysMigration())}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(foldKeysMigration(), searchKeysMigration())}
 	if db.dialect == postgresDialect {
 		// Several instances may start at once; an advisory lock lets one
 		// migrate while the others wait.
