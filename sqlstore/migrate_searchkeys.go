@@ -52,34 +52,43 @@ func rebuildSearchKeys(ctx context.Context, tx *sql.Tx) error {
 			return doctorSearchKey(&healthcare.Doctor{FirstName: v[0], LastName: v[1], Email: v[2], Specialization: v[3]})
 		}},
 	} {
-		rows, err := tx.QueryContext(ctx, "SELECT id, "+strings.Join(t.columns, ", ")+" FROM "+t.table+" WHERE "+
-			separatorsIn(t.columns...), separatorPatterns...)
+		keys, err := searchKeysToRebuild(ctx, tx, t.table, t.columns, t.key)
 		if err != nil {
-			return fmt.Errorf("rebuild search keys: read %s: %w", t.table, err)
-		}
-		keys := map[int64]string{}
-		for rows.Next() {
-			var id int64
-			v := make([]string, len(t.columns))
-			dest := []any{&id}
-			for i := range v {
-				dest = append(dest, &v[i])
-			}
-			if err := rows.Scan(dest...); err != nil {
-				rows.Close()
-				return fmt.Errorf("rebuild search keys: scan %s: %w", t.table, err)
-			}
-			keys[id] = t.key(v)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("rebuild search keys: read %s: %w", t.table, err)
+			return fmt.Errorf("rebuild search keys: %s: %w", t.table, err)
 		}
 		for id, key := range keys {
+			// #nosec G202 -- the table's name comes from the list above, never from input.
 			if _, err := tx.ExecContext(ctx, "UPDATE "+t.table+" SET search_key = $1 WHERE id = $2", key, id); err != nil {
 				return fmt.Errorf("rebuild search keys: update %s %d: %w", t.table, id, err)
 			}
 		}
 	}
 	return nil
+}
+
+// searchKeysToRebuild reads the rows of table whose columns hold a
+// separator, and returns their new search keys by id.
+func searchKeysToRebuild(ctx context.Context, tx *sql.Tx, table string, columns []string,
+	key func(v []string) string) (map[int64]string, error) {
+	// #nosec G202 -- table and column names come from rebuildSearchKeys' own list, never from input.
+	rows, err := tx.QueryContext(ctx, "SELECT id, "+strings.Join(columns, ", ")+" FROM "+table+" WHERE "+
+		separatorsIn(columns...), separatorPatterns...)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	keys := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		v := make([]string, len(columns))
+		dest := []any{&id}
+		for i := range v {
+			dest = append(dest, &v[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		keys[id] = key(v)
+	}
+	return keys, rows.Err()
 }
