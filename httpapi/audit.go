@@ -50,10 +50,10 @@ func AuditEventWriter(w io.Writer) func(*healthcare.AuditEvent) error {
 	return func(ev *healthcare.AuditEvent) error { return enc.Encode(toAuditEventResponse(ev)) }
 }
 
-// msgDatetimeFormat is DRF's message for a datetime it cannot parse.
 // msgMinOne is DRF's MinValueValidator message for a minimum of 1.
 const msgMinOne = "Ensure this value is greater than or equal to 1."
 
+// msgDatetimeFormat is DRF's message for a datetime it cannot parse.
 const msgDatetimeFormat = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 
 func parseAuditFilter(r *http.Request) (healthcare.AuditFilter, error) {

@@ -48,8 +48,7 @@ func encode(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// jsonTime is t as encoding/json writes a time.Time (RFC 3339, with as
-// many fractional digits as it has), made up front: time.Time's MarshalJSON
-// output is validated and compacted again by encoding/json, which made it
-// the most expensive part of encoding a page.
+// jsonTime is t as DRF writes a datetime (appendDRFTime), made up front
+// for the bodies encoding/json writes: time.Time's MarshalJSON output is
+// validated and compacted again by encoding/json.
 func jsonTime(t time.Time) string { return string(appendDRFTime(nil, t)) }

@@ -116,7 +116,7 @@ func hasFormatSuffix(p string) bool {
 // negotiation: every API path but the schema and the docs (whose pages a
 // browser asks for as HTML).
 func negotiated(p string) bool {
-	return (p == "/api" || strings.HasPrefix(p, "/api/")) && p != "/api/schema" && p != "/api/docs" && !strings.HasPrefix(p, "/api/docs/")
+	return isAPIPath(p) && p != "/api/schema" && p != "/api/docs" && !strings.HasPrefix(p, "/api/docs/")
 }
 
 // acceptsJSON says whether DRF's JSON renderer, the only one, satisfies the

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 
@@ -18,21 +19,7 @@ func TestFoldKeysMigration(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			var url string
-			if engine == "postgres" {
-				url = sqlstoretest.EmptyPostgresURL(t)
-			} else {
-				url = sqlstoretest.SQLiteURL(t)
-			}
-			db, err := sqlstore.Open(ctx, url, sqlstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.MigrateTo(ctx, 6); err != nil {
-				t.Fatal(err)
-			}
-			raw := sqlstoretest.Raw(t, url)
+			db, raw := migratedTo(t, engine, 6)
 			exec := func(q string, args ...any) {
 				t.Helper()
 				if _, err := raw.ExecContext(ctx, q, args...); err != nil {
@@ -48,7 +35,7 @@ VALUES ($1, $2, $3, $4, $5, 'x', '2026-01-01 00:00:00')`, u[0], u[1], strings.To
 			exec(`INSERT INTO patients (id, owner_id, first_name, last_name, email, email_key, dob, search_key, created_at, updated_at)
 VALUES (1, 3, 'ΣΊΣΥΦΟΣ', 'Doe', 'p@example.com', 'p@example.com', '1990-01-01', 'old', '2026-01-01 00:00:00', '2026-01-01 00:00:00')`)
 
-			_, err = db.Migrate(ctx)
+			_, err := db.Migrate(ctx)
 			if err == nil {
 				t.Fatal("Migrate() with colliding names succeeded")
 			}
@@ -85,4 +72,23 @@ VALUES (1, 3, 'ΣΊΣΥΦΟΣ', 'Doe', 'p@example.com', 'p@example.com', '1990-0
 			}
 		})
 	}
+}
+
+// migratedTo opens an empty database of engine migrated up to version, and
+// a connection of its own to it, for a test of the migration after it.
+func migratedTo(t *testing.T, engine string, version int64) (*sqlstore.DB, *sql.DB) {
+	t.Helper()
+	url := sqlstoretest.SQLiteURL(t)
+	if engine == "postgres" {
+		url = sqlstoretest.EmptyPostgresURL(t)
+	}
+	db, err := sqlstore.Open(context.Background(), url, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.MigrateTo(context.Background(), version); err != nil {
+		t.Fatal(err)
+	}
+	return db, sqlstoretest.Raw(t, url)
 }

@@ -19,11 +19,8 @@ import (
 // are healthcare.SearchKey's.
 const searchKeysVersion = 15
 
-func searchKeysMigration() *goose.Migration {
-	return goose.NewGoMigration(searchKeysVersion,
-		&goose.GoFunc{RunTx: rebuildSearchKeys},
-		&goose.GoFunc{RunTx: func(context.Context, *sql.Tx) error { return nil }}) // the new keys serve the old code too
-}
+// The rebuilt keys serve the code before it too: it has nothing to undo.
+func searchKeysMigration() *goose.Migration { return upOnly(searchKeysVersion, rebuildSearchKeys) }
 
 // separatorsIn is a condition that holds for a row some of whose columns
 // hold a separator, the four patterns being $1 to $4 (separatorPatterns).

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/clinicapi/healthcare"
-	"github.com/clinicapi/healthcare/sqlstore"
 	"github.com/clinicapi/healthcare/sqlstore/sqlstoretest"
 )
 
@@ -18,19 +17,7 @@ func TestSearchKeysMigration(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			url := sqlstoretest.SQLiteURL(t)
-			if engine == "postgres" {
-				url = sqlstoretest.EmptyPostgresURL(t)
-			}
-			db, err := sqlstore.Open(ctx, url, sqlstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.MigrateTo(ctx, 14); err != nil {
-				t.Fatal(err)
-			}
-			raw := sqlstoretest.Raw(t, url)
+			db, raw := migratedTo(t, engine, 14)
 			exec := func(q string, args ...any) {
 				t.Helper()
 				if _, err := raw.ExecContext(ctx, q, args...); err != nil {
